@@ -1,0 +1,34 @@
+"""Shared fixtures: the reference package on the path, slow-test gating, CIFAR-10 location."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.paths import default_cifar10, reference_dir
+
+# Tests import the trusted reference as course code does: `from cs231n.layers import ...`.
+sys.path.insert(0, str(reference_dir()))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run tests marked slow (CI does)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def cifar10_path() -> Path:
+    path = default_cifar10()
+    if path is None or not Path(path).exists():
+        pytest.skip("real CIFAR-10 not found: set CIFAR10_PATH or put ../shared/cifar10 beside the checkout")
+    return Path(path)
