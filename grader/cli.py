@@ -35,18 +35,97 @@ def cli() -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the hidden inputs [derived from the submission name].")
 def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bool, as_json: bool, seed: int | None) -> None:
     """Grade one SUBMISSION (a folder or a .zip) with the full hidden suite; writes results.json."""
+    from .check.profiles import UnknownProfile
     from .grade import grade_submission, render_table
+    from .sandbox import SandboxError
 
     if not submission.exists():
         raise SetupError(f"submission not found: {submission}")
     out_dir = out_dir or Path("grader-out") / submission.stem
-    results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks, seed=seed)
+    try:
+        results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks, seed=seed)
+    except (UnknownProfile, SandboxError) as exc:
+        raise SetupError(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:
         click.echo(render_table(results))
         click.echo(f"results written to {out_dir / 'results.json'}")
     sys.exit(EXIT_OK if _all_passed(results) else EXIT_FAILED)
+
+
+@cli.command("build-template")
+@click.option("--reference", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder holding the reference package (cs231n/ inside) [the project's reference/].")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder of the kit [the project's student_template/].")
+@click.option("--check", is_flag=True, help="Compare --out with a fresh build; exit 1 if they differ.")
+def build_template_command(reference: Path | None, out_dir: Path | None, check: bool) -> None:
+    """Strip the solutions of the reference and the notebooks into the student kit."""
+    from .paths import PROJECT_ROOT, reference_dir
+    from .strip import MarkerError
+    from .template import TemplateError, build_template, check_template, default_expectations_writer
+
+    reference = reference or reference_dir()
+    notebooks = PROJECT_ROOT / "notebooks"
+    out_dir = out_dir or PROJECT_ROOT / "student_template"
+    if not notebooks.is_dir():
+        raise SetupError(f"master notebooks not found: {notebooks} (build-template runs in a checkout of the project)")
+    writer = default_expectations_writer()
+    try:
+        if check:
+            diffs = check_template(reference=reference, notebooks=notebooks, committed=out_dir,
+                                   expectations_writer=writer)
+        else:
+            report = build_template(reference=reference, notebooks=notebooks, out=out_dir,
+                                    expectations_writer=writer)
+    except (MarkerError, TemplateError) as exc:
+        raise SetupError(str(exc)) from exc
+    if not check:
+        click.echo(report.summary())
+        sys.exit(EXIT_OK)
+    if diffs:
+        click.echo(f"{out_dir} differs from a fresh build:")
+        for line in diffs:
+            click.echo(f"  {line}")
+        click.echo("run `grader build-template` to regenerate it")
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{out_dir} is in sync with the reference and the notebooks")
+    sys.exit(EXIT_OK)
+
+
+@cli.command("check")
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a table.")
+@click.option("--only", "only", multiple=True, metavar="NAME",
+              help="Check one function only, e.g. layers.affine_forward or affine_forward (repeatable).")
+def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None:
+    """Run the public checks on the student kit in DIRECTORY [the current folder].
+
+    Needs no reference solution and no network: the expected answers ship inside the kit
+    (public_checks/). Your code runs in a sandboxed child process, as in grading.
+    """
+    from .check.public import ExpectationsError, UnknownCheck, check_kit, print_rich, render_plain
+    from .check.public import as_json as run_json
+    from .sandbox import SandboxError
+
+    try:
+        run, where = check_kit(directory, only=only)
+    except ExpectationsError as exc:
+        raise SetupError(str(exc)) from exc
+    except UnknownCheck as exc:
+        raise SetupError(f"--only: {exc}") from exc
+    except SandboxError as exc:
+        raise SetupError(f"the sandbox could not run: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(run_json(run, where), indent=2))
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        print_rich(run, Console())
+    else:
+        click.echo(render_plain(run))
+    sys.exit(EXIT_OK if run.passed else EXIT_FAILED)
 
 
 @cli.command()

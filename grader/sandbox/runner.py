@@ -41,6 +41,7 @@ import tempfile
 import time
 import zipfile
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -501,8 +502,12 @@ def run_tasks(
     limits: Limits = Limits(),
     total_timeout: float | None = None,
     report: dict | None = None,
+    skip: Callable[[Task, list[TaskResult]], str | None] | None = None,
 ) -> list[TaskResult]:
     """Run `tasks` in order in sandboxed children; one TaskResult per task, in the same order.
+
+    `skip(task, results_so_far)` may return a reason not to run a task (e.g. it calls a function
+    that already hung): the task is then recorded as an error "not run: <reason>".
 
     A hang, crash or limit hit costs only the task that caused it: the child's process group is
     killed and a fresh child runs the remaining tasks. `report`, if given, is filled with what the
@@ -562,6 +567,9 @@ def run_tasks(
             if budget <= 0:
                 error = f"not run: the total time budget of {total_timeout:g} s was used up"
                 results[i] = TaskResult(task.name, "timeout", {}, {}, error, False, "", 0.0)
+                continue
+            if skip is not None and (why := skip(task, results[:i])):
+                results[i] = TaskResult(task.name, "error", {}, {}, f"not run: {why}", False, "", 0.0)
                 continue
             if child is None:
                 child = start_child(i)

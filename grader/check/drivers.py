@@ -1,0 +1,475 @@
+"""Check drivers: the code that calls a student's functions, inside the sandboxed child.
+
+This module is standalone on purpose: it imports numpy and the standard library only, never
+`grader` (the child cannot import it). The child loads it by path and calls
+`DRIVERS[name](ctx, params, arrays)`, where `ctx.module("layers")` imports `<package>.layers`
+from the private working copy, `params` is small JSON and `arrays` the input arrays.
+
+A driver returns a dict of numbers / arrays (which the parent converts to float64 and compares
+itself) plus an optional "info" dict of small JSON facts (dtypes, which inputs were modified,
+which error a call raised). Drivers never judge: pass or fail is decided in the parent.
+
+The parent also runs these same drivers on the trusted reference package to compute the
+expected values (with `params["numeric"]` off), so both sides do exactly the same calls.
+"""
+
+import copy
+
+import numpy as np
+
+DRIVERS = {}
+
+
+def _driver(fn):
+    DRIVERS[fn.__name__] = fn
+    return fn
+
+
+class NotImplementedByStudent(NotImplementedError):
+    """A student function returned None (or nothing) where the course requires a value:
+    the state of a function whose solution block is still `pass`."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _function(ctx, module, name):
+    mod = ctx.module(module)
+    fn = getattr(mod, name, None)
+    if fn is None:
+        raise NotImplementedByStudent(f"{module}.py has no function {name}")
+    return fn
+
+
+def _array(value, what):
+    """A student's returned value as a numeric ndarray (its own dtype kept for the dtype check)."""
+    if value is None:
+        raise NotImplementedByStudent(f"{what} is None")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} is not a numeric array (dtype {arr.dtype})")
+    return arr
+
+
+def _pair(result, name):
+    """Unpack a forward's (out, cache)."""
+    if result is None:
+        raise NotImplementedByStudent(f"{name} returned None")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise TypeError(f"{name} must return a tuple (out, cache), got {type(result).__name__}")
+    return result[0], result[1]
+
+
+def _tuple(result, n, name):
+    """A function's result as a tuple of n values (one value may be returned bare when n == 1)."""
+    if result is None:
+        raise NotImplementedByStudent(f"{name} returned None")
+    if n == 1 and not isinstance(result, (tuple, list)):
+        return (result,)
+    if not isinstance(result, (tuple, list)) or len(result) != n:
+        got = f"{len(result)} values" if isinstance(result, (tuple, list)) else type(result).__name__
+        raise TypeError(f"{name} must return {n} values, got {got}")
+    return tuple(result)
+
+
+def _arguments(call, arrays, values):
+    """Positional arguments for a call: fresh copies of the arrays and of the parameter dicts
+    (a call may modify what it is given; every call starts from the same inputs)."""
+    args, passed = [], {}
+    for item in call:
+        if item.startswith("@"):
+            args.append(copy.deepcopy(values[item[1:]]))
+        else:
+            a = np.array(arrays[item], copy=True)
+            passed[item] = a
+            args.append(a)
+    return args, passed
+
+
+def _mutated(before, after):
+    """Names of the inputs a call modified in place."""
+    changed = []
+    for name, orig in before.items():
+        now = after[name]
+        if now.shape != orig.shape or not np.array_equal(now, orig, equal_nan=True):
+            changed.append(name)
+    return changed
+
+
+def _dtype(arr):
+    return str(np.asarray(arr).dtype)
+
+
+def _coords(size, count, seed):
+    """Flat indices at which a numeric gradient is sampled (all of them for small tensors)."""
+    if size <= count:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(seed).choice(size, count, replace=False))
+
+
+def _centred(f, x, coords, h):
+    """Centred differences of the scalar f() w.r.t. x at flat coords; x is perturbed in place
+    and restored (f must read x)."""
+    flat = x.reshape(-1)  # a view: x is contiguous
+    grad = np.empty(len(coords))
+    for i, c in enumerate(coords):
+        old = flat[c]
+        flat[c] = old + h
+        fp = f()
+        flat[c] = old - h
+        fm = f()
+        flat[c] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def _sampled(analytic, x, coords):
+    """The analytic gradient at the sampled coordinates (None when its size is wrong)."""
+    g = np.asarray(analytic, dtype=np.float64)
+    if g.size != x.size:
+        return None
+    return g.reshape(-1)[coords]
+
+
+def constructor_kwargs(kwargs):
+    """Constructor keyword arguments from JSON: dtype names become numpy dtypes."""
+    out = dict(kwargs)
+    if "dtype" in out and isinstance(out["dtype"], str):
+        out["dtype"] = np.dtype(out["dtype"]).type
+    return out
+
+
+# ----------------------------------------------------------------------------- drivers
+
+
+@_driver
+def import_module(ctx, params, arrays):
+    """Import one module of the package (so a module that hangs on import is found once)."""
+    ctx.module(params["module"])
+    return {}
+
+
+@_driver
+def layer_forward(ctx, params, arrays):
+    """Call a forward function once: out, its dtype, and which inputs it modified."""
+    name = params["function"]
+    fn = _function(ctx, params["module"], name)
+    args, passed = _arguments(params["call"], arrays, params.get("values", {}))
+    before = {k: v.copy() for k, v in passed.items()}
+    out, _cache = _pair(fn(*args), name)
+    out = _array(out, f"{name}: out")
+    return {"out": out, "info": {"dtype": {"out": _dtype(out)}, "mutated": _mutated(before, passed)}}
+
+
+@_driver
+def layer_pair(ctx, params, arrays):
+    """Forward, then a backward on the student's own cache with the given dout; optionally the
+    numeric gradient of sum(forward(...) * dout) at sampled coordinates, for comparison with the
+    student's analytic gradients (a diagnostic: is the backward consistent with its forward?)."""
+    module, fname, bname = params["module"], params["function"], params["backward"]
+    fwd, bwd = _function(ctx, module, fname), _function(ctx, module, bname)
+    values = params.get("values", {})
+    args, passed = _arguments(params["call"], arrays, values)
+    out, cache = _pair(fwd(*args), fname)
+    out = _array(out, f"{fname}: out")
+    dout = arrays["dout"]
+    if out.shape != dout.shape:
+        raise ValueError(f"{fname} returned out of shape {out.shape}, expected {dout.shape}; {bname} cannot be run")
+    before = {k: v.copy() for k, v in passed.items()}
+    dout_arg = dout.copy()
+    names = params["grads"]
+    grads = _tuple(bwd(dout_arg, cache), len(names), bname)
+    result = {"out": out}
+    info = {"dtype": {}, "mutated": _mutated(before, passed)}
+    if not np.array_equal(dout_arg, dout):
+        info["mutated"].append("dout")
+    for n, g in zip(names, grads):
+        g = _array(g, f"{bname}: d{n}")
+        result[f"d{n}"] = g
+        info["dtype"][f"d{n}"] = _dtype(g)
+
+    numeric = params.get("numeric")
+    if numeric:
+        dout64 = dout.astype(np.float64)
+        for i, n in enumerate(names):
+            x = np.array(arrays[n], dtype=np.float64)
+            coords = _coords(x.size, numeric["coords"], numeric["seed"] + i)
+            ana = _sampled(result[f"d{n}"], x, coords)
+            if ana is None:
+                continue
+
+            def f(x=x, n=n):
+                a, _ = _arguments(params["call"], {**arrays, n: x}, values)
+                o, _c = _pair(fwd(*a), fname)
+                return float(np.sum(np.asarray(o, dtype=np.float64) * dout64))
+
+            result[f"num.d{n}"] = _centred(f, x, coords, numeric.get("h", 1e-5))
+            result[f"ana.d{n}"] = ana
+    result["info"] = info
+    return result
+
+
+@_driver
+def call(ctx, params, arrays):
+    """Call a function returning a tuple of named outputs (e.g. a loss: loss, dx); optionally the
+    numeric gradient of its scalar output w.r.t. some inputs (diagnostic)."""
+    name = params["function"]
+    fn = _function(ctx, params["module"], name)
+    values = params.get("values", {})
+    outputs = params["outputs"]
+    args, passed = _arguments(params["call"], arrays, values)
+    before = {k: v.copy() for k, v in passed.items()}
+    res = _tuple(fn(*args), len(outputs), name)
+    result = {}
+    info = {"dtype": {}, "mutated": _mutated(before, passed)}
+    for key, v in zip(outputs, res):
+        v = _array(v, f"{name}: {key}")
+        result[key] = v
+        info["dtype"][key] = _dtype(v)
+
+    numeric = params.get("numeric")
+    if numeric:
+        scalar = outputs.index(numeric["scalar"])
+        for i, (gkey, n) in enumerate(numeric["grads"].items()):
+            x = np.array(arrays[n], dtype=np.float64)
+            coords = _coords(x.size, numeric["coords"], numeric["seed"] + i)
+            ana = _sampled(result[gkey], x, coords)
+            if ana is None:
+                continue
+
+            def f(x=x, n=n):
+                a, _ = _arguments(params["call"], {**arrays, n: x}, values)
+                return float(_tuple(fn(*a), len(outputs), name)[scalar])
+
+            result[f"num.{gkey}"] = _centred(f, x, coords, numeric.get("h", 1e-5))
+            result[f"ana.{gkey}"] = ana
+    result["info"] = info
+    return result
+
+
+@_driver
+def optim_steps(ctx, params, arrays):
+    """Several steps of an update rule from a given config (None: the rule's defaults);
+    returns w after every step and the final config's numeric entries."""
+    name = params["rule"]
+    rule = _function(ctx, params["module"], name)
+    if params["config"] is None:
+        config = None
+    else:
+        config = dict(params["config"])
+        for key in params.get("config_arrays", []):
+            config[key] = np.array(arrays[f"c.{key}"], copy=True)
+    w = np.array(arrays["w"], copy=True)
+    result = {}
+    for i in range(params["steps"]):
+        next_w, config = _tuple(rule(w, np.array(arrays[f"dw{i}"], copy=True), config), 2, name)
+        w = _array(next_w, f"{name}: next_w")
+        result[f"w{i + 1}"] = w
+        if not isinstance(config, dict):
+            raise TypeError(f"{name} must return (next_w, config) with config a dict, got {type(config).__name__}")
+    info = {"config_keys": sorted(str(k) for k in config)}
+    for key, v in config.items():
+        try:
+            arr = np.asarray(v)
+        except Exception:  # noqa: BLE001 - a student's odd config entry is only not reported
+            continue
+        if arr.dtype.kind in "biuf":
+            result[f"c.{key}"] = arr
+    result["info"] = info
+    return result
+
+
+@_driver
+def dropout_stats(ctx, params, arrays):
+    """dropout_forward on a large input at several keep probabilities: train outputs with a
+    seed, again with the same seed, with another seed; test-mode outputs."""
+    fn = _function(ctx, params["module"], params["function"])
+    x = arrays["x"]
+    result, info = {}, {"mutated": [], "dtype": {}}
+    for j, p in enumerate(params["ps"]):
+        for key, mode, seed in (("train", "train", params["seeds"][0]), ("again", "train", params["seeds"][0]),
+                                ("other", "train", params["seeds"][1]), ("test", "test", params["seeds"][0])):
+            if key in ("again", "other") and j > 0:
+                continue  # determinism is checked at the first probability only
+            xa = x.copy()
+            out, _ = _pair(fn(xa, {"p": p, "mode": mode, "seed": seed}), params["function"])
+            out = _array(out, f"{params['function']}: out")
+            result[f"{key}{j}"] = out
+            info["dtype"][f"{key}{j}"] = _dtype(out)
+            if not np.array_equal(xa, x) and "x" not in info["mutated"]:
+                info["mutated"].append("x")
+    if "x32" in arrays:  # the output keeps the input's dtype
+        for mode in ("train", "test"):
+            out, _ = _pair(fn(arrays["x32"].copy(), {"p": 0.5, "mode": mode, "seed": params["seeds"][0]}),
+                           params["function"])
+            info["dtype"][f"float32_{mode}"] = _dtype(_array(out, f"{params['function']}: out"))
+    result["info"] = info
+    return result
+
+
+@_driver
+def dropout_pair(ctx, params, arrays):
+    """dropout_backward on the student's own train- and test-mode caches."""
+    fwd = _function(ctx, params["module"], params["function"])
+    bwd = _function(ctx, params["module"], params["backward"])
+    x, dout = arrays["x"], arrays["dout"]
+    result, info = {}, {"mutated": []}
+    for mode in ("train", "test"):
+        out, cache = _pair(fwd(x.copy(), {"p": params["p"], "mode": mode, "seed": params["seed"]}), params["function"])
+        result[f"out_{mode}"] = _array(out, f"{params['function']}: out")
+        d = dout.copy()
+        result[f"dx_{mode}"] = _array(_tuple(bwd(d, cache), 1, params["backward"])[0], f"{params['backward']}: dx")
+        if not np.array_equal(d, dout):
+            info["mutated"].append("dout")
+    result["info"] = info
+    return result
+
+
+@_driver
+def bn_running(ctx, params, arrays):
+    """Batchnorm-like forward in train mode over several batches with one bn_param (running
+    averages after each), then once in test mode; and whether a bad mode raises."""
+    name = params["function"]
+    fn = _function(ctx, params["module"], name)
+    gamma, beta = arrays["gamma"], arrays["beta"]
+    bn_param = dict(params["bn_param"])
+    result, info = {}, {"dtype": {}}
+    for i in range(params["steps"]):
+        out, _ = _pair(fn(arrays[f"x{i}"].copy(), gamma.copy(), beta.copy(), bn_param), name)
+        _array(out, f"{name}: out")
+        for key in ("running_mean", "running_var"):
+            if key not in bn_param:
+                raise KeyError(f"{name} did not store {key} in bn_param")
+            result[f"{key}{i}"] = _array(bn_param[key], f"bn_param['{key}']")
+    info["dtype"]["running_mean"] = _dtype(bn_param["running_mean"])
+    bn_param["mode"] = "test"
+    out, _ = _pair(fn(arrays["xt"].copy(), gamma.copy(), beta.copy(), bn_param), name)
+    result["test_out"] = _array(out, f"{name}: out (test mode)")
+    try:
+        fn(arrays["x0"].copy(), gamma.copy(), beta.copy(), {"mode": "bogus"})
+        info["bad_mode"] = None
+    except Exception as exc:  # noqa: BLE001 - which exception is the point of the check
+        info["bad_mode"] = type(exc).__name__
+    result["info"] = info
+    return result
+
+
+def _install(model, names, arrays, dtype):
+    """Set model.params[k] for every k the parent drew (cast to the model's dtype)."""
+    for k in names:
+        current = model.params.get(k)
+        target = np.asarray(current).dtype if current is not None and hasattr(current, "dtype") else dtype
+        model.params[k] = np.array(arrays[f"p.{k}"], dtype=target)
+
+
+def _loss(model, X, y, cls):
+    res = model.loss(X, y)
+    loss, grads = _tuple(res, 2, f"{cls}.loss")
+    if not isinstance(grads, dict) or not grads:
+        raise NotImplementedByStudent(f"{cls}.loss returned no gradients")
+    return _array(loss, f"{cls}.loss: loss"), grads
+
+
+@_driver
+def model(ctx, params, arrays):
+    """A model class: initial parameters (shapes, mean, std), then with the parent's parameters
+    installed: training loss and gradients at each regularisation strength, test-mode scores
+    after one training pass, and (optionally) numeric gradients of the student's own loss."""
+    cls_name = params["cls"]
+    cls = _function(ctx, params["module"], cls_name)
+    kwargs = constructor_kwargs(params["kwargs"])
+    dtype = kwargs.get("dtype", np.float64)
+    X, y = arrays["X"], arrays["y"].astype(np.int64)
+    names = params["param_names"]
+    result, info = {}, {"missing_grads": [], "init_dtype": {}}
+
+    np.random.seed(params["seed"])
+    m = cls(**kwargs)
+    if not isinstance(getattr(m, "params", None), dict) or not m.params:
+        raise NotImplementedByStudent(f"{cls_name}.params is empty")
+    for k, v in m.params.items():
+        a = _array(v, f"{cls_name}.params['{k}']")
+        key = str(k)
+        result[f"init.shape.{key}"] = np.array(a.shape, dtype=np.float64)
+        result[f"init.mean.{key}"] = a.mean() if a.size else 0.0
+        result[f"init.std.{key}"] = a.std() if a.size else 0.0
+        info["init_dtype"][key] = _dtype(a)
+    info["init_names"] = sorted(str(k) for k in m.params)
+
+    last = None
+    for r, reg in enumerate(params["regs"]):
+        np.random.seed(params["seed"])
+        m = cls(**kwargs, reg=reg)
+        _install(m, names, arrays, dtype)
+        loss, grads = _loss(m, X, y, cls_name)
+        result[f"r{r}.loss"] = loss
+        for k in names:
+            if k in grads:
+                result[f"r{r}.g.{k}"] = _array(grads[k], f"{cls_name}.loss: grads['{k}']")
+            elif k not in info["missing_grads"]:
+                info["missing_grads"].append(k)
+        if r == 0:
+            result["r0.loss_again"] = _loss(m, X, y, cls_name)[0]
+            scores = m.loss(X)
+            result["scores"] = _array(scores, f"{cls_name}.loss(X): scores")
+        last = m
+
+    if params.get("seed2") is not None:  # dropout: another mask
+        np.random.seed(params["seed"])
+        m2 = cls(**{**kwargs, "seed": params["seed2"]})
+        _install(m2, names, arrays, dtype)
+        result["loss_seed2"] = _loss(m2, X, y, cls_name)[0]
+    if params.get("nodrop_kwargs"):  # the same network without dropout
+        np.random.seed(params["seed"])
+        m3 = cls(**{**kwargs, **params["nodrop_kwargs"]})
+        _install(m3, names, arrays, dtype)
+        result["loss_nodrop"] = _loss(m3, X, y, cls_name)[0]
+
+    numeric = params.get("numeric")
+    if numeric and last is not None:
+        r = len(params["regs"]) - 1
+        for i, k in enumerate(names):
+            if f"r{r}.g.{k}" not in result or k not in last.params:
+                continue
+            p = last.params[k]
+            if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+                continue  # numeric gradients only in float64
+            coords = _coords(p.size, numeric["coords"], numeric["seed"] + i)
+            ana = _sampled(result[f"r{r}.g.{k}"], p, coords)
+            if ana is None:
+                continue
+            result[f"num.{k}"] = _centred(lambda: float(_loss(last, X, y, cls_name)[0]), p, coords, numeric.get("h", 1e-5))
+            result[f"ana.{k}"] = ana
+    result["info"] = info
+    return result
+
+
+@_driver
+def solver_train(ctx, params, arrays):
+    """Train a fresh model with the package's Solver on a small set; returns the trained
+    parameters and the Solver's histories (the parent recomputes accuracy itself)."""
+    cls = _function(ctx, params["module"], params["cls"])
+    Solver = _function(ctx, "solver", "Solver")
+    data = {k: arrays[k] for k in ("X_train", "X_val")}
+    data.update({k: arrays[k].astype(np.int64) for k in ("y_train", "y_val")})
+    np.random.seed(params["seed"])
+    m = cls(**constructor_kwargs(params["kwargs"]))
+    if not isinstance(getattr(m, "params", None), dict) or not m.params:
+        raise NotImplementedByStudent(f"{params['cls']}.params is empty")
+    solver = Solver(m, data, **params["solver"])
+    solver.train()
+    result = {f"p.{k}": _array(v, f"params['{k}']") for k, v in m.params.items()}
+    for key in ("loss_history", "train_acc_history", "val_acc_history"):
+        result[key] = np.asarray([float(v) for v in getattr(solver, key)], dtype=np.float64)
+    result["best_val_acc"] = float(solver.best_val_acc)
+    result.update({f"best.{k}": _array(v, f"best_params['{k}']") for k, v in solver.best_params.items()})
+    info = {"params": sorted(m.params)}
+    for label, extra in (("bad_kwarg", {"no_such_option": 1}), ("bad_rule", {"update_rule": "no_such_rule"})):
+        if params.get("bad_args"):
+            try:
+                Solver(m, data, verbose=False, **extra)
+                info[label] = None
+            except Exception as exc:  # noqa: BLE001 - which exception is the point of the check
+                info[label] = type(exc).__name__
+    result["info"] = info
+    return result

@@ -1,0 +1,626 @@
+"""The public checks of the student kit: stored expectations, and `grader check`'s run of them.
+
+Writing (instructor side, `grader build-template`): the engine builds every plan of the profile;
+the plans whose tests are all "visible" (spec §3's public cases, the same for every submission)
+are the public subset. Their inputs and the reference's answers on them are stored in the kit:
+
+    public_checks/manifest.json     profile, tasks (name, driver, params, tests, input and output
+                                    keys), tolerances of each function, model parameter shapes
+    public_checks/expectations.npz  in/<task>/<key> inputs, out/<task>/<key> expected outputs
+
+Only numbers leave the reference: no code, no pickles (plain numeric arrays, loadable with
+allow_pickle=False), and never a hidden case's inputs. Both files are byte-for-byte
+deterministic (sorted JSON; a zip written member by member with fixed dates and no compression).
+Expected values are rounded to MANTISSA_BITS bits of mantissa (a relative change below 1e-11,
+far under every tolerance) so that a last-bit difference of another machine's BLAS does not
+change the committed kit's bytes.
+
+Checking (student side, `grader check`): no reference is needed. `StoredOracle` answers the
+engine's oracle questions from those files, so the very same builder, judges, hints and cross-test
+notes of the engine judge the student's code, which runs in the sandbox as in grading.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..sandbox import Limits, Task, TaskResult, run_tasks
+from . import engine
+from .profiles import get_profile
+from .spec import NUMERIC_TOL, VISIBLE, CallSpec, CheckSpec, LayerSpec, ModelSpec, OptimSpec, Profile
+
+EXPECTATIONS_DIR = "public_checks"
+MANIFEST = "manifest.json"
+ARRAYS = "expectations.npz"
+FORMAT = 1
+MANTISSA_BITS = 36  # of the stored expected values (float64 has 52)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time in the kit
+MAX_MANIFEST_BYTES = 4 << 20
+MAX_ARRAYS_BYTES = 64 << 20
+
+
+class ExpectationsError(Exception):
+    """Stored public expectations that cannot be used; the message says what to do."""
+
+    NOT_FOUND = ("no public checks found: looked for {name}/{manifest} in {where}. Run `grader check` in the "
+                 "folder of your assignment kit (the one holding {name}/ and your cs231n/ package), or give "
+                 "that folder: `grader check PATH`")
+    BAD = "{path}: not usable public checks ({detail}); get a fresh copy of {name}/ from your course's kit"
+    STALE = ("{path}: these public checks were made for another version of the grader ({detail}); install the "
+             "grader version your course gives, or get the kit's current {name}/ folder")
+    NO_PACKAGE = ("{kit}: no {package} package found beside {name}/ (none of {anchors} anywhere inside); "
+                  "keep the kit's layout: your package next to {name}/")
+    NO_REFERENCE = "the public checks never need the reference ({what}): this is a grader bug"
+
+    def __init__(self, template: str, **fields):
+        self.fields = fields
+        super().__init__(template.format(name=EXPECTATIONS_DIR, manifest=MANIFEST, **fields))
+
+
+# ----------------------------------------------------------------------------- the public subset
+
+
+def public_plans(b: engine.Builder) -> list[engine.Plan]:
+    """The plans all of whose tests are visible: what the kit stores and `grader check` runs."""
+    return [p for p in b.plans if p.tests and all(t.visibility == VISIBLE for t in p.tests)]
+
+
+def _plain(obj):
+    """JSON-able copy: tuples to lists, numpy scalars to Python numbers."""
+    return json.loads(json.dumps(obj, default=lambda o: o.item() if isinstance(o, np.generic) else list(o)))
+
+
+def _tol(t) -> dict:
+    return {"float64": t.float64, "float32": t.float32, "floor64": t.floor64, "floor32": t.floor32}
+
+
+def _tolerances(spec) -> dict[str, dict]:
+    """Qualified name -> the tolerances its judges use (recorded so the kit data explains itself;
+    the judging uses the installed grader's profile)."""
+    mod = spec.module.rsplit(".", 1)[-1] if hasattr(spec, "module") else ""
+    if isinstance(spec, LayerSpec):
+        out = {f"{mod}.{spec.forward}": {"out": _tol(spec.tol)}}
+        for b in spec.backward:
+            out[f"{mod}.{b}"] = {"grads": _tol(spec.grad_tol), "numeric (own forward)": _tol(NUMERIC_TOL)}
+        return out
+    if isinstance(spec, CallSpec):
+        return {f"{mod}.{spec.name}": {"outputs": _tol(spec.tol), "numeric (own loss)": _tol(NUMERIC_TOL)}}
+    if isinstance(spec, OptimSpec):
+        return {f"{mod}.{spec.name}": {"next_w and config": _tol(spec.tol)}}
+    if isinstance(spec, ModelSpec):
+        return {f"{mod}.{spec.cls}": {"loss and scores": _tol(spec.tol), "grads": _tol(spec.grad_tol),
+                                      "numeric (own loss)": _tol(spec.numeric_tol)}}
+    if isinstance(spec, CheckSpec):
+        return {spec.qualname: {}}
+    raise TypeError(f"not a check description: {spec!r}")
+
+
+def rounded(a) -> np.ndarray:
+    """`a` as float64 with its mantissa rounded to MANTISSA_BITS bits (exact binary operations only,
+    so every machine rounds alike)."""
+    a = np.asarray(a, dtype=np.float64)
+    mant, exp = np.frexp(a)
+    scale = float(2**MANTISSA_BITS)
+    with np.errstate(invalid="ignore"):
+        return np.ldexp(np.round(mant * scale) / scale, exp)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _npy(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(arr), allow_pickle=False)  # 0-d stays 0-d
+    return buf.getvalue()
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """An .npz (np.load(allow_pickle=False) reads it) whose bytes depend on the arrays only:
+    members in sorted order, stored uncompressed (zlib builds differ), fixed dates and modes."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for key in sorted(arrays):
+            arr = np.asarray(arrays[key])
+            if arr.dtype.hasobject or arr.dtype.kind not in "biuf":
+                raise TypeError(f"{key}: only numeric arrays are stored, got dtype {arr.dtype}")
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_STORED
+            info.create_system = 3  # unix, whatever the building machine
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, _npy(arr))
+
+
+def expectations_data(profile: Profile | str = "cs231n", *, oracle=None) -> tuple[dict, dict[str, np.ndarray]]:
+    """(manifest, arrays) of the profile's public subset, the expected values from `oracle`
+    (default: the trusted reference, run in this process)."""
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    oracle = oracle or engine.ReferenceOracle(prof.package)
+    b = engine.build(prof, 0, oracle)  # the seed only draws hidden inputs, which are dropped
+    plans = public_plans(b)
+    arrays: dict[str, np.ndarray] = {}
+    tasks = []
+    for p in plans:
+        t = p.task
+        if t.name in {x["name"] for x in tasks}:
+            raise ValueError(f"two public tasks named {t.name}")
+        outputs, info = oracle.expected(t)
+        for k, v in t.arrays.items():
+            arrays[f"in/{t.name}/{k}"] = np.asarray(v)
+        for k, v in outputs.items():
+            arrays[f"out/{t.name}/{k}"] = rounded(v)
+        tasks.append({
+            "name": t.name,
+            "driver": t.driver,
+            "params": _plain(t.params),
+            "timeout": t.timeout,
+            "modules": list(p.modules),
+            "tests": [{"name": d.name, "function": d.function, "case": d.case, "visibility": d.visibility}
+                      for d in p.tests],
+            "inputs": {k: {"dtype": str(np.asarray(v).dtype), "shape": list(np.shape(v))}
+                       for k, v in sorted(t.arrays.items())},
+            "outputs": {k: list(np.shape(v)) for k, v in sorted(outputs.items())},
+            "info": _plain(info),
+        })
+    checked = [d.function for p in plans for d in p.tests]
+    functions = {}
+    for spec in prof.specs:
+        for q, tols in _tolerances(spec).items():
+            if q in checked:
+                functions.setdefault(q, {}).update(tols)
+    models = []
+    for spec in prof.specs:
+        if isinstance(spec, ModelSpec):
+            for cfg in spec.configs:
+                if cfg.visibility == VISIBLE:
+                    kwargs = _plain(cfg.kwargs)
+                    shapes = oracle.param_shapes(spec.module, spec.cls, kwargs)
+                    models.append({"module": spec.module, "cls": spec.cls, "kwargs": kwargs,
+                                   "param_shapes": {k: list(v) for k, v in sorted(shapes.items())}})
+    manifest = {
+        "format": FORMAT,
+        "what": "public checks of the student kit, written by `grader build-template`; do not edit",
+        "profile": prof.name,
+        "package": prof.package,
+        "arrays": ARRAYS,
+        "expected_mantissa_bits": MANTISSA_BITS,
+        "functions": {q: {"tolerances": functions[q]} for q in sorted(functions)},
+        "no_public_checks": [q for q in prof.functions() if q not in functions],
+        "tasks": tasks,
+        "models": models,
+    }
+    return manifest, arrays
+
+
+def write_public_expectations(kit: Path, *, profile: Profile | str = "cs231n", oracle=None) -> list[Path]:
+    """Write kit/public_checks/ (manifest.json and expectations.npz); returns the files written."""
+    manifest, arrays = expectations_data(profile, oracle=oracle)
+    folder = Path(kit) / EXPECTATIONS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    write_npz(folder / ARRAYS, arrays)
+    text = json.dumps(manifest, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    (folder / MANIFEST).write_bytes(text.encode("utf-8"))
+    return [folder / MANIFEST, folder / ARRAYS]
+
+
+def reference_mismatches(kit: Path, profile: Profile | str = "cs231n") -> list[str]:
+    """Files of kit/<package> that do not come from the reference the grader loads
+    (reference_dir()): the answers would belong to another reference than the kit's code."""
+    from ..paths import reference_dir
+    from ..strip import strip_solutions
+
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    ref, pkg = reference_dir() / prof.package, Path(kit) / prof.package
+    bad = []
+    for path in sorted(pkg.rglob("*.py")):
+        rel = path.relative_to(pkg).as_posix()
+        src = ref / rel
+        if not src.is_file():
+            bad.append(f"{prof.package}/{rel}: not in {ref}")
+            continue
+        text = src.read_text(encoding="utf-8")
+        want = strip_solutions(text, rel) if rel in prof.editable else text
+        if path.read_text(encoding="utf-8") != want:
+            bad.append(f"{prof.package}/{rel}: differs from {src}")
+    return bad
+
+
+@dataclass(frozen=True)
+class PublicExpectationsWriter:
+    """The kit generator's expectations writer: `writer(kit_folder)`. The answers come from the
+    reference the grader loads; a kit built from another reference is refused (TemplateError)."""
+
+    profile: str = "cs231n"
+
+    def __call__(self, kit: Path) -> list[Path]:
+        bad = reference_mismatches(Path(kit), self.profile)
+        if bad:
+            from ..paths import reference_dir
+            from ..template import TemplateError
+
+            raise TemplateError(
+                "the public expectations come from the reference the grader loads ({ref}), but the kit is "
+                "built from another one ({first}); set GRADER_REFERENCE to the reference folder you build from",
+                ref=reference_dir(), first=bad[0])
+        return write_public_expectations(Path(kit), profile=self.profile)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@dataclass
+class StoredExpectations:
+    """The kit's public checks as loaded: the manifest, and per task its inputs and expected outputs."""
+
+    folder: Path
+    manifest: dict
+    inputs: dict[str, dict[str, np.ndarray]]
+    outputs: dict[str, dict[str, np.ndarray]]
+
+    @property
+    def profile(self) -> str:
+        return self.manifest["profile"]
+
+    @property
+    def tasks(self) -> dict[str, dict]:
+        return {t["name"]: t for t in self.manifest["tasks"]}
+
+    def functions(self) -> list[str]:
+        """Qualified names with public checks, in the profile's order."""
+        seen: list[str] = []
+        for t in self.manifest["tasks"]:
+            for d in t["tests"]:
+                if d["function"] not in seen:
+                    seen.append(d["function"])
+        return seen
+
+    @classmethod
+    def load(cls, folder: Path) -> StoredExpectations:
+        folder = Path(folder)
+        mpath, apath = folder / MANIFEST, folder / ARRAYS
+
+        def bad(detail: str, path: Path = mpath) -> ExpectationsError:
+            return ExpectationsError(ExpectationsError.BAD, path=path, detail=detail)
+
+        try:
+            if mpath.stat().st_size > MAX_MANIFEST_BYTES:
+                raise bad("manifest too large")
+            manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise bad(str(exc)) from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            got = manifest.get("format") if isinstance(manifest, dict) else None
+            raise ExpectationsError(ExpectationsError.STALE, path=mpath, detail=f"format {got!r}, this grader reads {FORMAT}")
+        try:
+            for key in ("profile", "package", "tasks", "models", "no_public_checks"):
+                if key not in manifest:
+                    raise bad(f"no {key!r} in the manifest")
+            for t in manifest["tasks"]:
+                for key in ("name", "driver", "params", "tests", "inputs", "outputs", "info"):
+                    if key not in t:
+                        raise bad(f"no {key!r} in a task of the manifest")
+            for m in manifest["models"]:
+                if not {"module", "cls", "kwargs", "param_shapes"} <= set(m):
+                    raise bad("a model of the manifest lacks module, cls, kwargs or param_shapes")
+        except (TypeError, KeyError, ValueError) as exc:
+            raise bad(f"malformed manifest: {exc!r}") from None
+        inputs: dict[str, dict] = {t["name"]: {} for t in manifest["tasks"]}
+        outputs: dict[str, dict] = {t["name"]: {} for t in manifest["tasks"]}
+        try:
+            if apath.stat().st_size > MAX_ARRAYS_BYTES:
+                raise bad("arrays file too large", apath)
+            with np.load(apath, allow_pickle=False) as npz:
+                for key in npz.files:
+                    side, _, rest = key.partition("/")
+                    task, _, name = rest.rpartition("/")
+                    where = {"in": inputs, "out": outputs}.get(side, {})
+                    if task not in where:
+                        raise bad(f"array {key!r} belongs to no task", apath)
+                    arr = npz[key]
+                    if arr.dtype.kind not in "biuf":
+                        raise bad(f"array {key!r} is not numeric", apath)
+                    where[task][name] = arr
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # ExpectationsError passes through
+            raise bad(str(exc) or type(exc).__name__, apath) from None
+        for t in manifest["tasks"]:
+            name = t["name"]
+            if set(inputs[name]) != set(t["inputs"]) or set(outputs[name]) != set(t["outputs"]):
+                raise bad(f"the arrays of {name} do not match the manifest", apath)
+        return cls(folder, manifest, inputs, outputs)
+
+    def adopt(self, plans: list[engine.Plan]) -> None:
+        """Check that freshly built public plans are the stored ones (same tests, drivers, params,
+        input names) and give them the stored inputs, which the stored answers belong to.
+        Raises ExpectationsError(STALE) when the installed grader's profile differs."""
+        stored = self.tasks
+        where = self.folder / MANIFEST
+        for p in plans:
+            t = stored.get(p.task.name)
+            if t is None:
+                raise ExpectationsError(ExpectationsError.STALE, path=where, detail=f"no stored check {p.task.name}")
+            what = []
+            if t["driver"] != p.task.driver:
+                what.append("driver")
+            if t["params"] != _plain(p.task.params):
+                what.append("parameters")
+            if [d["name"] for d in t["tests"]] != [d.name for d in p.tests]:
+                what.append("tests")
+            if set(t["inputs"]) != set(p.task.arrays):
+                what.append("inputs")
+            if what:
+                raise ExpectationsError(ExpectationsError.STALE, path=where,
+                                        detail=f"{p.task.name}: different {', '.join(what)}")
+            # in place: a judge may hold the very dict
+            p.task.arrays.clear()
+            p.task.arrays.update({k: np.array(v) for k, v in self.inputs[p.task.name].items()})
+
+
+class StoredOracle:
+    """The engine's oracle from stored expectations: the answers the reference gave on the public
+    inputs when the kit was built. Only the public plans are ever judged with it."""
+
+    def __init__(self, stored: StoredExpectations):
+        self.stored = stored
+        self._shapes = {
+            json.dumps([m["module"], m["cls"], m["kwargs"]], sort_keys=True): {k: tuple(v) for k, v in m["param_shapes"].items()}
+            for m in stored.manifest["models"]
+        }
+        self._info = {t["name"]: t["info"] for t in stored.manifest["tasks"]}
+
+    def expected(self, task: Task) -> tuple[dict, dict]:
+        if task.name not in self.stored.outputs:
+            raise ExpectationsError(ExpectationsError.STALE, path=self.stored.folder / MANIFEST,
+                                    detail=f"no stored answer for {task.name}")
+        outputs = {k: np.array(v, dtype=np.float64) for k, v in self.stored.outputs[task.name].items()}
+        return outputs, json.loads(json.dumps(self._info[task.name]))
+
+    def param_shapes(self, module: str, cls: str, kwargs: dict) -> dict[str, tuple]:
+        """The stored shapes of a public model configuration; {} for any other (the builder asks
+        about hidden configurations too, whose plans are dropped before anything runs)."""
+        return dict(self._shapes.get(json.dumps([module, cls, _plain(kwargs)], sort_keys=True), {}))
+
+    def model(self, module: str, cls: str, kwargs: dict):
+        raise ExpectationsError(ExpectationsError.NO_REFERENCE, what=f"a reference {cls}")
+
+
+def find_expectations(start: Path) -> tuple[Path | None, list[Path]]:
+    """(the public_checks folder for a kit at or above `start`, or None; the folders looked in)."""
+    start = Path(start).resolve()
+    looked = []
+    for folder in (start, *start.parents):
+        looked.append(folder)
+        if (folder / EXPECTATIONS_DIR / MANIFEST).is_file():
+            return folder / EXPECTATIONS_DIR, looked
+    return None, looked
+
+
+# ----------------------------------------------------------------------------- running
+
+
+@dataclass
+class PublicRun:
+    tests: list[dict]
+    seconds: float
+    unchecked: list[str]
+    report: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and all(t["status"] == "passed" for t in self.tests)
+
+    def counts(self) -> dict[str, int]:
+        c = {"passed": 0, "failed": 0, "error": 0, "not_implemented": 0}
+        for t in self.tests:
+            c["not_implemented" if t["not_implemented"] else t["status"]] += 1
+        return c
+
+
+class UnknownCheck(ValueError):
+    """An --only name that names no function with public checks (the message lists the valid ones)."""
+
+
+def resolve_only(names: Iterable[str], stored: StoredExpectations) -> set[str]:
+    """Qualified names for --only values: `layers.affine_forward`, `affine_forward`, or the module's
+    full path (`classifiers.fc_net.TwoLayerNet`). UnknownCheck lists the valid names."""
+    valid = stored.functions()
+    chosen: set[str] = set()
+    for raw in names:
+        name = raw.strip()
+        hits = [q for q in valid if name in (q, q.split(".", 1)[1]) or name.endswith("." + q)]
+        if len(hits) == 1:
+            chosen.add(hits[0])
+            continue
+        if len(hits) > 1:
+            raise UnknownCheck(f"{raw!r} is ambiguous: {', '.join(hits)}")
+        hidden = [q for q in stored.manifest["no_public_checks"] if name in (q, q.split(".", 1)[1])]
+        why = (f"{hidden[0]} has no public check (it is graded on hidden inputs only)" if hidden
+               else f"no public check is named {raw!r}")
+        raise UnknownCheck(f"{why}; valid names: {', '.join(valid)}")
+    return chosen
+
+
+def run_public(workdir: Path, stored: StoredExpectations, *, package: str, only: set[str] | None = None,
+               limits: Limits | None = None) -> PublicRun:
+    """The engine's steps 2-5 on the public subset, judged with the stored expectations."""
+    started = time.monotonic()
+    prof = get_profile(stored.profile)
+    oracle = StoredOracle(stored)
+    b = engine.build(prof, 0, oracle, only)
+    plans = public_plans(b)
+    if only:
+        plans = [p for p in plans if any(d.function in only for d in p.tests)]
+    else:
+        gone = sorted(set(stored.tasks) - {p.task.name for p in plans})
+        if gone:
+            raise ExpectationsError(ExpectationsError.STALE, path=stored.folder / MANIFEST,
+                                    detail=f"this grader has no public check {gone[0]}")
+    stored.adopt(plans)  # and a public check this grader has but the kit lacks is stale too
+    names = {d.name for p in plans for d in p.tests}
+    b.plans, b.aggregates = plans, []
+    b.defs = [d for d in b.defs if d.name in names]
+    limits = limits or Limits()
+    report: dict = {}
+
+    # 2. import probes (a module hanging on import blocks its checks once, not once per check)
+    modules = list(prof.module_deps)
+    probe_tasks = [Task(f"import:{m}", "import_module", {"module": m}, {}, prof.import_timeout) for m in modules]
+    probes = dict(zip(modules, run_tasks(workdir, probe_tasks, drivers=engine.DRIVERS_PATH, package=package,
+                                         limits=limits, total_timeout=prof.total_timeout, report=report)))
+    blocked = engine._blocked(prof, probes)
+
+    # 3. run
+    runnable = [p for p in plans if not any(m in blocked for m in p.modules)]
+    left = max(prof.total_timeout - (time.monotonic() - started), 1.0)
+    results = run_tasks(workdir, [p.task for p in runnable], drivers=engine.DRIVERS_PATH, package=package,
+                        limits=limits, total_timeout=left)
+    by_task: dict[str, TaskResult] = {p.task.name: r for p, r in zip(runnable, results)}
+    for p in plans:
+        if p.task.name not in by_task:
+            why = next(blocked[m] for m in p.modules if m in blocked)
+            by_task[p.task.name] = TaskResult(p.task.name, "error", {}, {}, f"not run: {why}", False, "", 0.0)
+
+    # 4-5. judge and explain, exactly as in grading
+    verdicts: dict[str, engine.Verdict] = {}
+    for p in plans:
+        verdicts.update(engine.judge_plan(b, p, by_task[p.task.name]))
+    engine._explain(b, verdicts)
+    tests = []
+    for d in b.defs:
+        v = verdicts.get(d.name) or engine.Verdict("error", "no result (grader bug)")
+        rel = v.rel_error if v.rel_error is not None and math.isfinite(v.rel_error) else None
+        tests.append({"name": d.name, "function": d.function, "status": v.status, "rel_error": rel,
+                      "output": v.output, "not_implemented": bool(v.not_implemented)})
+    unchecked = [q for q in stored.manifest["no_public_checks"] if not only]
+    return PublicRun(tests, time.monotonic() - started, unchecked, report)
+
+
+def check_kit(path: Path, *, only: Iterable[str] = (), limits: Limits | None = None) -> tuple[PublicRun, dict]:
+    """`grader check`: find the kit and its public checks at or around `path`, run them on the
+    kit's package in the sandbox. Returns (run, where: kit/package/expectations folders).
+    Raises ExpectationsError for set-up problems (no kit, no or stale expectations) and
+    UnknownCheck for an unknown --only name."""
+    from ..submission import DEFAULT_ANCHORS, assemble_workdir, find_package
+
+    path = Path(path).resolve()  # "." has no name: the package's folder name is its import name
+    if not path.is_dir():
+        raise ExpectationsError(ExpectationsError.NOT_FOUND, where=f"{path} (not a folder)")
+    folder, looked = find_expectations(path)
+    if folder is None:
+        pkg = find_package(path, "cs231n", DEFAULT_ANCHORS)
+        if pkg is not None and (pkg.parent / EXPECTATIONS_DIR / MANIFEST).is_file():
+            folder = pkg.parent / EXPECTATIONS_DIR
+        else:
+            shown = f"{looked[0]} and the folders above it" + (f", and beside {pkg}" if pkg else "")
+            raise ExpectationsError(ExpectationsError.NOT_FOUND, where=shown)
+    stored = StoredExpectations.load(folder)
+    try:
+        prof = get_profile(stored.profile)
+    except ValueError as exc:
+        raise ExpectationsError(ExpectationsError.STALE, path=folder / MANIFEST, detail=str(exc)) from None
+    chosen = resolve_only(only, stored) if only else None
+    kit = folder.parent
+    pkg = find_package(path, prof.package, prof.anchor_files)
+    if pkg is None or not pkg.resolve().is_relative_to(kit.resolve()):
+        pkg = find_package(kit, prof.package, prof.anchor_files)
+    if pkg is None:
+        raise ExpectationsError(ExpectationsError.NO_PACKAGE, kit=kit, package=prof.package,
+                                anchors=", ".join(prof.anchor_files))
+    scratch = Path(tempfile.mkdtemp(prefix="grader-check-"))
+    try:
+        # the kit's own files stand in for the reference's given files: nothing else is needed
+        work = assemble_workdir(pkg, pkg, prof.editable, scratch / "work")
+        run = run_public(work.path, stored, package=work.package, only=chosen, limits=limits)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return run, {"kit": str(kit), "package": str(pkg), "expectations": str(folder), "profile": prof.name}
+
+
+# ----------------------------------------------------------------------------- showing
+
+
+_LABEL = {"passed": "pass", "failed": "FAIL", "error": "ERROR"}
+_STYLE = {"pass": "green", "FAIL": "bold red", "ERROR": "bold red", "todo": "yellow"}
+
+
+def _label(t: dict) -> str:
+    return "todo" if t["not_implemented"] else _LABEL[t["status"]]
+
+
+def _shown_name(name: str) -> str:
+    """`layers.affine_forward[public]` -> `layers.affine_forward`; `fc_net.TwoLayerNet[public:loss]`
+    -> `fc_net.TwoLayerNet[loss]` (every case here is the public one)."""
+    return name.replace("[public]", "").replace("[public:", "[")
+
+
+def _err(t: dict) -> str:
+    return "" if t["rel_error"] is None else f"{t['rel_error']:.1e}"
+
+
+def summary(run: PublicRun) -> str:
+    c = run.counts()
+    parts = [f"{c['passed']} passed"]
+    parts += [f"{c[k]} {k.replace('_', ' ')}" for k in ("failed", "error", "not_implemented") if c[k]]
+    return f"{', '.join(parts)} (of {len(run.tests)} public checks) in {run.seconds:.1f} s"
+
+
+def footer(run: PublicRun) -> list[str]:
+    lines = [summary(run)]
+    if run.unchecked:
+        lines.append("no public check (graded on hidden inputs only): " + ", ".join(run.unchecked))
+    if run.passed:
+        lines.append("all public checks pass; grading adds hidden inputs, gradient checks and trained accuracy")
+    return lines
+
+
+def render_plain(run: PublicRun, width: int = 120) -> str:
+    """The table without colour (pipes, logs, tests)."""
+    rows = [(_shown_name(t["name"]), _label(t), _err(t), " ".join(t["output"].split())) for t in run.tests]
+    name_w = max([len(r[0]) for r in rows] + [len("function")])
+    lines = [f"{'function':<{name_w}}  {'status':<6} {'error':>8}  hint"]
+    room = max(width - name_w - 19, 30)
+    for name, label, err, out in rows:
+        if len(out) > room:
+            out = out[: room - 3] + "..."
+        lines.append(f"{name:<{name_w}}  {label:<6} {err:>8}  {out}")
+    return "\n".join(lines + [""] + footer(run))
+
+
+def print_rich(run: PublicRun, console) -> None:
+    """The table in colour, for a terminal."""
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("function", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("error", justify="right", no_wrap=True)
+    table.add_column("hint", overflow="fold")
+    for t in run.tests:
+        label = _label(t)
+        table.add_row(_shown_name(t["name"]), f"[{_STYLE[label]}]{label}[/]", _err(t), t["output"])
+    console.print(table)
+    console.print()
+    lines = footer(run)
+    console.print(lines[0], style="green" if run.passed else "red", highlight=False)
+    for line in lines[1:]:
+        console.print(line, style="dim", highlight=False)
+
+
+def as_json(run: PublicRun, where: dict) -> dict:
+    return {**where, "status": "passed" if run.passed else "failed", "counts": run.counts(),
+            "seconds": round(run.seconds, 3), "tests": run.tests, "unchecked": run.unchecked}
+
+
+__all__ = [
+    "EXPECTATIONS_DIR", "ExpectationsError", "PublicExpectationsWriter", "PublicRun", "StoredExpectations",
+    "StoredOracle", "UnknownCheck", "check_kit", "expectations_data", "public_plans", "run_public", "write_public_expectations",
+]
+

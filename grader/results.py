@@ -1,0 +1,106 @@
+"""results.json (design.md): building, validating, writing, and the readable table for stdout."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+TEST_STATUSES = ("passed", "failed", "error", "skipped")
+RUN_STATUSES = ("graded", "error", "timeout")
+VISIBILITIES = ("visible", "hidden", "after_published")
+TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy")
+TEST_KEYS = ("name", "status", "score", "max_score", "rel_error", "output", "visibility")
+
+
+class ResultsError(ValueError):
+    """A results dict that does not follow design.md's results.json."""
+
+
+def make_results(submission: str, profile: str, status: str, tests: list[dict], seconds: float,
+                 accuracy: dict | None = None) -> dict:
+    """The results dict in design.md's key order; score and max_score summed from the tests."""
+    return {
+        "submission": submission,
+        "profile": profile,
+        "status": status,
+        "score": round(sum(t["score"] for t in tests), 4),
+        "max_score": round(sum(t["max_score"] for t in tests), 4),
+        "execution_time": round(seconds, 3),
+        "tests": tests,
+        "accuracy": accuracy,
+    }
+
+
+def validate(results: dict) -> None:
+    """Raise ResultsError unless `results` has exactly the keys and types of design.md."""
+    if not isinstance(results, dict) or tuple(results) != TOP_KEYS:
+        raise ResultsError(f"top-level keys must be {TOP_KEYS}, got {tuple(results) if isinstance(results, dict) else results!r}")
+    if not isinstance(results["submission"], str) or not isinstance(results["profile"], str):
+        raise ResultsError("submission and profile must be strings")
+    if results["status"] not in RUN_STATUSES:
+        raise ResultsError(f"status {results['status']!r} not in {RUN_STATUSES}")
+    for key in ("score", "max_score", "execution_time"):
+        if not isinstance(results[key], (int, float)) or not math.isfinite(results[key]):
+            raise ResultsError(f"{key} must be a finite number")
+    names = set()
+    for t in results["tests"]:
+        if tuple(t) != TEST_KEYS:
+            raise ResultsError(f"test keys must be {TEST_KEYS}, got {tuple(t)}")
+        if t["name"] in names:
+            raise ResultsError(f"duplicate test name {t['name']}")
+        names.add(t["name"])
+        if t["status"] not in TEST_STATUSES or t["visibility"] not in VISIBILITIES:
+            raise ResultsError(f"{t['name']}: bad status or visibility")
+        if not (0 <= t["score"] <= t["max_score"]):
+            raise ResultsError(f"{t['name']}: score {t['score']} outside [0, {t['max_score']}]")
+        if t["rel_error"] is not None and not (isinstance(t["rel_error"], float) and math.isfinite(t["rel_error"])):
+            raise ResultsError(f"{t['name']}: rel_error must be a finite float or null")
+        if not isinstance(t["output"], str):
+            raise ResultsError(f"{t['name']}: output must be a string")
+    acc = results["accuracy"]
+    if acc is not None and (not isinstance(acc, dict) or set(acc) != {"split", "value", "points_fraction", "formula"}):
+        raise ResultsError("accuracy must be null or {split, value, points_fraction, formula}")
+
+
+def write_results(results: dict, out_dir: Path) -> Path:
+    """Write out_dir/results.json atomically (a reader never sees half a file)."""
+    validate(results)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=out_dir)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(results, f, indent=2, allow_nan=False)
+        f.write("\n")
+    target = out_dir / "results.json"
+    os.replace(tmp, target)
+    return target
+
+
+_MARK = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+
+
+def render_table(results: dict, width: int = 120) -> str:
+    """A plain-text table of the tests (no colour: safe in logs and pipes)."""
+    name_w = min(max((len(t["name"]) for t in results["tests"]), default=4), 52)
+    lines = [
+        f"{results['submission']} (profile {results['profile']}): {results['status']}, "
+        f"score {results['score']:g} / {results['max_score']:g}, {results['execution_time']:.1f} s",
+        f"{'status':<6} {'score':>11} {'rel_err':>8}  {'test':<{name_w}}  output",
+    ]
+    room = max(width - (6 + 1 + 11 + 1 + 8 + 2 + name_w + 2), 20)
+    for t in results["tests"]:
+        score = f"{t['score']:.2f}/{t['max_score']:.2f}"
+        err = "" if t["rel_error"] is None else f"{t['rel_error']:.1e}"
+        out = t["output"].replace("\n", " ")
+        if len(out) > room:
+            out = out[: room - 3] + "..."
+        lines.append(f"{_MARK[t['status']]:<6} {score:>11} {err:>8}  {t['name']:<{name_w}}  {out}")
+    counts = {s: sum(t["status"] == s for t in results["tests"]) for s in TEST_STATUSES}
+    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    if results["accuracy"] is not None:
+        a = results["accuracy"]
+        lines.append(f"accuracy ({a['split']}): {a['value']:.4f} -> {a['points_fraction']:.2f} of the points ({a['formula']})")
+    return "\n".join(lines)

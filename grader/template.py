@@ -1,0 +1,656 @@
+"""Generate the student kit (student_template/) from the reference package and the master notebooks.
+
+The build is a short ordered list of named steps (as nbgrader's preprocessors), each a function of
+one `_Build` context:
+
+1. copy_package       reference/<package> -> kit/<package>: the profile's editable files with every
+                      solution block replaced by `pass` (markers kept), the given files verbatim,
+                      never build artefacts (__pycache__, .so, .c, ...)
+2. convert_notebooks  master notebooks -> kit/*.ipynb: outputs cleared, "hidden" cells removed,
+                      "solution" cells replaced by a placeholder, marked blocks stripped,
+                      metadata normalised
+3. write_expectations the public check expectations, by the writer the check engine provides
+4. write_readme       a short kit README.md
+5. check_leaks        no solution line of the reference or the notebooks anywhere in the kit
+
+Everything is built into a temporary folder beside `out` that replaces `out` only when every step
+succeeded, so a failed build (bad markers, a leak) leaves no half-built kit. The output is
+deterministic: sorted walks, no timestamps, notebooks written by nbformat (sorted keys).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
+from .check.profiles import get_profile
+from .check.spec import Profile
+from .strip import MarkerError, find_blocks, solution_lines, strip_solutions
+
+# Never copied into the kit: caches, compiled extensions, Cython output, editor and build debris.
+SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints", "build", "dist", ".pytest_cache"}
+SKIP_SUFFIXES = {".pyc", ".pyo", ".so", ".pyd", ".dll", ".dylib", ".c", ".cpp", ".o", ".obj", ".html"}
+# Debris a student's (or instructor's) run leaves in a committed kit; not a difference.
+JUNK_DIRS = {"__pycache__", ".ipynb_checkpoints"}
+JUNK_SUFFIXES = {".pyc", ".pyo"}
+
+SOLUTION, HIDDEN, LOCKED = "solution", "hidden", "locked"
+CODE_PLACEHOLDER = "# TODO: write your code for this cell here.\n"
+MARKDOWN_PLACEHOLDER = "*Your answer:* ..."
+# Cell metadata that means something to Jupyter or the grader; everything else is UI state.
+CELL_METADATA_KEPT = ("tags", "editable", "deletable")
+LANGUAGE_INFO_KEPT = ("codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter", "pygments_lexer")
+# The order the assignment is done in (the kit README lists the notebooks in it; others follow).
+NOTEBOOK_ORDER = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks")
+
+# Solution lines too generic to count as a leak (closing brackets, bare keywords).
+TRIVIAL_LINES = {"pass", "else:", "try:", "finally:", "except:", "break", "continue", "return", "return None"}
+MIN_LEAK_CHARS = 6  # non-space characters a solution line needs to count
+
+ExpectationsWriter = Callable[[Path], object]
+
+
+class TemplateError(Exception):
+    """A kit that cannot be built; the message says what to fix."""
+
+    MISSING_PACKAGE = "no package {package!r} under {reference}"
+    MISSING_EDITABLE = "{path}: editable file of profile {profile!r} not found in the reference"
+    MISSING_NOTEBOOKS = "notebooks folder not found: {path}"
+    NOT_TEXT = "{path}: editable file is not UTF-8 text"
+    BAD_NOTEBOOK = "{path}: not a valid notebook ({detail})"
+    UNSAFE_OUT = "refusing to build into {out}: {why}"
+    LEAKS = "{count} solution line(s) would reach the kit:\n{lines}"
+
+    def __init__(self, template: str, **fields):
+        self.fields = fields
+        super().__init__(template.format(**fields))
+
+
+class LeakError(TemplateError):
+    """Solution text found in the built kit (the kit is not written)."""
+
+    def __init__(self, leaks: list[str]):
+        self.leaks = leaks
+        super().__init__(self.LEAKS, count=len(leaks), lines="\n".join(f"  {leak}" for leak in leaks))
+
+
+@dataclass
+class NotebookReport:
+    name: str
+    cells: int  # cells in the kit notebook
+    hidden_removed: int
+    placeholders: int
+    blocks_stripped: int
+
+
+@dataclass
+class BuildReport:
+    """What one build wrote (paths relative to the kit, POSIX style)."""
+
+    out: Path
+    stripped: dict[str, int] = field(default_factory=dict)  # editable file -> solution blocks stripped
+    copied: list[str] = field(default_factory=list)  # given files, verbatim
+    skipped: list[str] = field(default_factory=list)  # reference files left out (artefacts)
+    notebooks: list[NotebookReport] = field(default_factory=list)
+    expectations: list[str] | None = None  # None: no writer given
+    readme: str = "README.md"
+    shared_lines: int = 0  # solution lines that also occur in given material (not leaks)
+
+    def summary(self) -> str:
+        blocks = sum(self.stripped.values())
+        lines = [
+            f"kit written to {self.out}",
+            f"  {len(self.stripped)} editable files, {blocks} solution blocks stripped; "
+            f"{len(self.copied)} given files copied; {len(self.skipped)} artefacts left out",
+        ]
+        for nb in self.notebooks:
+            lines.append(
+                f"  {nb.name}: {nb.cells} cells, {nb.hidden_removed} hidden removed, "
+                f"{nb.placeholders} answer placeholders, {nb.blocks_stripped} blocks stripped"
+            )
+        if self.expectations is None:
+            lines.append("  public expectations: none (no expectations writer given)")
+        else:
+            lines.append(f"  public expectations: {len(self.expectations)} files " + ", ".join(self.expectations))
+        lines.append(
+            f"  leak check passed ({self.shared_lines} solution lines also appear in given code, not counted)"
+        )
+        return "\n".join(lines)
+
+
+@dataclass
+class _Build:
+    reference: Path  # the package folder, reference/<package>
+    notebooks: Path | None
+    out: Path  # the temporary folder being built
+    profile: Profile
+    expectations_writer: ExpectationsWriter | None
+    report: BuildReport
+
+
+# ------------------------------------------------------------------------------------------ walks
+
+
+def _show(path: Path) -> str:
+    """A path for messages: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every file under root, in sorted order (directories sorted too)."""
+    for entry in sorted(root.iterdir(), key=lambda p: p.name):
+        if entry.is_dir():
+            yield from _walk(entry)
+        elif entry.is_file():
+            yield entry
+
+
+def _is_artefact(rel: PurePosixPath) -> bool:
+    parts = rel.parts
+    if any(p in SKIP_DIRS or p.endswith(".egg-info") or p.startswith(".") for p in parts):
+        return True
+    return rel.suffix in SKIP_SUFFIXES
+
+
+def _package_files(package_dir: Path) -> Iterator[tuple[PurePosixPath, Path]]:
+    """(relative path, file) for every file of the package the kit gets."""
+    for path in _walk(package_dir):
+        rel = PurePosixPath(path.relative_to(package_dir).as_posix())
+        if not _is_artefact(rel):
+            yield rel, path
+
+
+def _read_text(path: Path) -> str | None:
+    """The file decoded as UTF-8 (newlines untouched), or None for a binary file."""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _notebook_paths(notebooks: Path | None) -> list[Path]:
+    if notebooks is None:
+        return []
+    order = {name: i for i, name in enumerate(NOTEBOOK_ORDER)}
+    return sorted(notebooks.glob("*.ipynb"), key=lambda p: (order.get(p.stem, len(order)), p.name))
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _where(nb_path: Path, index: int) -> str:
+    return f"{_show(nb_path)} [cell {index}]"
+
+
+# ------------------------------------------------------------------------------------------ steps
+
+
+def copy_package(b: _Build) -> None:
+    """Editable files stripped of their solution blocks; given files verbatim; artefacts left out."""
+    pkg = b.profile.package
+    editable = set(b.profile.editable)
+    for rel in sorted(editable):
+        if not (b.reference / rel).is_file():
+            raise TemplateError(TemplateError.MISSING_EDITABLE, path=_show(b.reference / rel), profile=b.profile.name)
+    for path in _walk(b.reference):
+        rel = PurePosixPath(path.relative_to(b.reference).as_posix())
+        if _is_artefact(rel):
+            b.report.skipped.append(f"{pkg}/{rel}")
+            continue
+        target = b.out / pkg / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = _read_text(path)
+        if str(rel) in editable:
+            if text is None:
+                raise TemplateError(TemplateError.NOT_TEXT, path=_show(path))
+            blocks = find_blocks(text, _show(path))
+            target.write_bytes(strip_solutions(text, _show(path)).encode("utf-8"))
+            b.report.stripped[f"{pkg}/{rel}"] = len(blocks)
+            continue
+        if text is not None:
+            blocks = find_blocks(text, _show(path))  # also rejects malformed markers
+            if blocks:
+                raise MarkerError(_show(path), blocks[0].start,
+                                  "solution block in a given file (only the profile's editable files are stripped)")
+        shutil.copyfile(path, target)
+        b.report.copied.append(f"{pkg}/{rel}")
+
+
+def _kit_notebook(nb_path: Path) -> tuple[nbformat.NotebookNode, NotebookReport]:
+    """The kit version of one master notebook."""
+    text = nb_path.read_text(encoding="utf-8")
+    try:
+        raw_ids = [c.get("id") for c in json.loads(text).get("cells", [])]
+        master = nbformat.reads(text, as_version=4)
+    except (ValueError, AttributeError, nbformat.ValidationError) as exc:
+        raise TemplateError(TemplateError.BAD_NOTEBOOK, path=_show(nb_path), detail=exc) from exc
+    report = NotebookReport(nb_path.name, 0, 0, 0, 0)
+
+    metadata = {}
+    if "kernelspec" in master.metadata:
+        metadata["kernelspec"] = dict(master.metadata["kernelspec"])
+    if "language_info" in master.metadata:
+        info = master.metadata["language_info"]
+        metadata["language_info"] = {k: info[k] for k in LANGUAGE_INFO_KEPT if k in info}
+    kit = new_notebook(metadata=metadata)
+
+    for index, cell in enumerate(master.cells):
+        where = _where(nb_path, index)
+        source, tags = cell.source, _tags(cell)
+        blocks = find_blocks(source, where)  # every cell, so a bad marker anywhere stops the build
+        if HIDDEN in tags:
+            report.hidden_removed += 1
+            continue
+        if SOLUTION in tags:
+            source = CODE_PLACEHOLDER if cell.cell_type == "code" else MARKDOWN_PLACEHOLDER
+            report.placeholders += 1
+        elif blocks:
+            if cell.cell_type != "code":
+                raise MarkerError(where, blocks[0].start,
+                                  "solution block in a markdown cell (tag the cell 'solution' instead)")
+            source = strip_solutions(source, where)
+            report.blocks_stripped += len(blocks)
+        cell_meta = {k: cell.metadata[k] for k in CELL_METADATA_KEPT if k in cell.metadata}
+        cell_id = raw_ids[index] if index < len(raw_ids) and raw_ids[index] else f"{nb_path.stem}-{index:02d}"
+        if cell.cell_type == "code":
+            new = new_code_cell(source=source, metadata=cell_meta, id=cell_id)  # no outputs, no count
+        elif cell.cell_type == "markdown":
+            new = new_markdown_cell(source=source, metadata=cell_meta, id=cell_id)
+            if cell.get("attachments") and SOLUTION not in tags:
+                new["attachments"] = cell["attachments"]
+        else:
+            new = new_raw_cell(source=source, metadata=cell_meta, id=cell_id)
+        kit.cells.append(new)
+    report.cells = len(kit.cells)
+    try:
+        nbformat.validate(kit)
+    except nbformat.ValidationError as exc:
+        raise TemplateError(TemplateError.BAD_NOTEBOOK, path=_show(nb_path), detail=exc) from exc
+    return kit, report
+
+
+def _notebook_text(nb: nbformat.NotebookNode) -> str:
+    text = nbformat.writes(nb)  # json with sorted keys, one-space indent
+    return text if text.endswith("\n") else text + "\n"
+
+
+def convert_notebooks(b: _Build) -> None:
+    """Each master notebook, stripped, beside the package in the kit."""
+    for nb_path in _notebook_paths(b.notebooks):
+        kit, report = _kit_notebook(nb_path)
+        (b.out / nb_path.name).write_bytes(_notebook_text(kit).encode("utf-8"))
+        b.report.notebooks.append(report)
+
+
+def write_expectations(b: _Build) -> None:
+    """The public expectations, by the engine's writer; the report lists the files it added."""
+    if b.expectations_writer is None:
+        return
+    before = {p.relative_to(b.out).as_posix() for p in _walk(b.out)}
+    b.expectations_writer(b.out)
+    after = {p.relative_to(b.out).as_posix() for p in _walk(b.out)}
+    b.report.expectations = sorted(after - before)
+
+
+def write_readme(b: _Build) -> None:
+    (b.out / b.report.readme).write_bytes(_readme(b).encode("utf-8"))
+
+
+def check_leaks(b: _Build) -> None:
+    secret, shared = _solution_material(b.reference, b.notebooks)
+    leaks = _scan_for(secret, b.out)
+    if leaks:
+        raise LeakError(leaks)
+    b.report.shared_lines = len(shared)
+
+
+STEPS: tuple[tuple[str, Callable[[_Build], None]], ...] = (
+    ("copy package", copy_package),
+    ("convert notebooks", convert_notebooks),
+    ("write public expectations", write_expectations),
+    ("write README", write_readme),
+    ("check for leaks", check_leaks),
+)
+
+
+# ------------------------------------------------------------------------------------------ README
+
+
+def _readme(b: _Build) -> str:
+    pkg = b.profile.package
+    editable = [f"`{pkg}/{rel}`" for rel in b.profile.editable]
+    given = [f"`{p}`" for p in b.report.copied if not p.endswith("__init__.py")]
+    notebooks = [f"`{nb.name}`" for nb in b.report.notebooks]
+    lines = [
+        "# Assignment 2: student kit",
+        "",
+        f"This folder is your assignment: the `{pkg}/` package you complete and the notebooks that",
+        "walk you through it. Keep its layout: the notebooks import the package from beside them, and",
+        "the grader looks for the files where they are now.",
+        "",
+        "## What to edit",
+        "",
+        "Your code goes between the two marker lines (`# *****START ...` and `# *****END ...`, both",
+        "ending in `DO NOT DELETE/MODIFY THIS LINE`), following the TODO comment just above them:",
+        "replace the `pass` that stands there now. Do not change the marker lines, the function",
+        "signatures, or the code around the markers. The files with such places:",
+        "",
+        *(f"- {name}" for name in editable),
+        "- the notebooks: the code cells with marker lines, and the answer cells of the inline",
+        f"  questions (`{MARKDOWN_PLACEHOLDER}`). Cells tagged `{LOCKED}` are given: the grader restores",
+        "  them if they are changed or deleted.",
+        "",
+        "Do not edit the given files:",
+        "",
+        *(f"- {name}" for name in given),
+    ]
+    if b.report.expectations:
+        shown = sorted({PurePosixPath(p).parts[0] for p in b.report.expectations})
+        lines += ["", "Nor the public check data the grader reads:", "", *(f"- `{p}`" for p in shown)]
+    lines += [
+        "",
+        "## Install the grader",
+        "",
+        "```bash",
+        "python -m venv .venv && . .venv/bin/activate",
+        "pip install cs231n-grader   # or the wheel / address your course gives you",
+        "pip install jupyter         # to work in the notebooks",
+        "```",
+        "",
+        "It gives you the `grader` command and the compiled im2col that",
+        f"`{pkg}/fast_layers.py` uses (without it the fast layers fall back to a slower numpy",
+        "version and say so with a warning).",
+        "",
+        "## Check your work",
+        "",
+        "In this folder:",
+        "",
+        "```bash",
+        "grader check              # every function: status, error size and a hint",
+        "grader check --only NAME  # one function: layers.affine_forward, or just affine_forward",
+        "grader check --json       # the same, as JSON",
+        "```",
+        "",
+        "The checks are the public subset of the grader's tests: they need no network and no",
+        "solution, and take a few seconds. A function you have not written yet shows as not",
+        "implemented. Passing them is necessary, not sufficient: grading adds hidden inputs,",
+        "gradient checks and the accuracy of your trained models.",
+        "",
+        "## CIFAR-10",
+        "",
+        'Download the "CIFAR-10 python version" (`cifar-10-python.tar.gz`) from',
+        "https://www.cs.toronto.edu/~kriz/cifar.html and point the environment variable",
+        "`CIFAR10_PATH` at the archive or at the folder it unpacks to, before starting Jupyter:",
+        "",
+        "```bash",
+        "export CIFAR10_PATH=/path/to/cifar-10-python.tar.gz",
+        "jupyter notebook",
+        "```",
+        "",
+        "Do not put the data in this folder (and do not submit it). The first part of each notebook",
+        "(the checks of every function) runs without the data.",
+    ]
+    if notebooks:
+        lines += [
+            "",
+            "## Notebooks",
+            "",
+            "In this order:",
+            "",
+            *(f"{i}. {name}" for i, name in enumerate(notebooks, start=1)),
+            "",
+            "Run each top to bottom. The last training cell of each leaves its model in `best_model`,",
+            "whose accuracy the grader recomputes itself.",
+        ]
+    lines += [
+        "",
+        "## Submitting",
+        "",
+        "Submit this folder (or a .zip of it) as your course asks, with the notebooks run and",
+        "saved.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------------------------------ leaks
+
+
+def _norm(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _trivial(line: str) -> bool:
+    """Blank lines, comments, bare keywords and short or bracket-only lines: never leaks."""
+    if not line or line.startswith("#") or line in TRIVIAL_LINES:
+        return True
+    if not any(ch.isalnum() for ch in line):
+        return True
+    return len(line.replace(" ", "")) < MIN_LEAK_CHARS
+
+
+def _solution_material(package_dir: Path, notebooks: Path | None) -> tuple[dict[str, str], set[str]]:
+    """(secret lines -> where the first one is, solution lines that also occur in given material).
+
+    Secret: every non-trivial line inside a solution block of the package or of a notebook cell,
+    and every line of a "solution" or "hidden" cell. A secret line that also occurs outside
+    solution blocks (given code, kept notebook cells) is given material, not a leak.
+    """
+    secret: dict[str, str] = {}
+    given: set[str] = set()
+
+    def scan(text: str, where: str, whole_cell_secret: bool = False) -> None:
+        lines = text.splitlines()
+        if whole_cell_secret:
+            inside, outside = [ln for ln in lines if ln.strip()], []
+        else:
+            inside, outside = solution_lines(text, where), strip_solutions(text, where).splitlines()
+        given.update(_norm(ln) for ln in outside)
+        for line in inside:
+            norm = _norm(line)
+            if not _trivial(norm):
+                secret.setdefault(norm, f"{where}:{lines.index(line) + 1}")
+
+    for rel, path in _package_files(package_dir):
+        text = _read_text(path)
+        if text is not None:
+            scan(text, _show(path))
+    for nb_path in _notebook_paths(notebooks):
+        nb = nbformat.reads(nb_path.read_text(encoding="utf-8"), as_version=4)
+        for index, cell in enumerate(nb.cells):
+            tags = _tags(cell)
+            scan(cell.source, _where(nb_path, index), whole_cell_secret=SOLUTION in tags or HIDDEN in tags)
+    shared = {line for line in secret if line in given}
+    return {line: where for line, where in secret.items() if line not in shared}, shared
+
+
+def _kit_texts(kit: Path) -> Iterator[tuple[str, str]]:
+    """(where, text) for every piece of text in the kit: files, and notebook cells and outputs."""
+    for path in _walk(kit):
+        rel = path.relative_to(kit).as_posix()
+        text = _read_text(path)
+        if text is None:
+            continue
+        if path.suffix == ".ipynb":
+            try:
+                cells = json.loads(text).get("cells", [])
+            except (ValueError, AttributeError):
+                cells = None
+            if isinstance(cells, list):
+                for index, cell in enumerate(cells):
+                    parts = [cell.get("source", "")]
+                    for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+                        parts.append(output.get("text", ""))
+                        parts.extend((output.get("data") or {}).values())
+                    for part in parts:
+                        yield f"{rel} [cell {index}]", "".join(part) if isinstance(part, list) else str(part)
+                continue
+        yield rel, text
+
+
+def _scan_for(secret: dict[str, str], kit: Path) -> list[str]:
+    leaks = []
+    for where, text in _kit_texts(kit):
+        for number, line in enumerate(text.splitlines(), start=1):
+            norm = _norm(line)
+            if norm in secret:
+                leaks.append(f"{where}:{number}: {norm!r} (solution line of {secret[norm]})")
+    return leaks
+
+
+def _package_dir(reference: Path, package: str) -> Path:
+    package_dir = Path(reference) / package
+    if not package_dir.is_dir():
+        raise TemplateError(TemplateError.MISSING_PACKAGE, package=package, reference=_show(Path(reference)))
+    return package_dir
+
+
+def find_leaks(kit: Path, reference: Path, notebooks: Path | None, *, package: str = "cs231n") -> list[str]:
+    """Every place in `kit` holding a line that `reference/<package>` or `notebooks` have inside a
+    solution block (or a "solution"/"hidden" cell): "where:line: text (solution line of where)".
+
+    Not counted: blank lines, comments, `pass`, short or bracket-only lines, and solution lines
+    that also occur outside solution blocks (given code such as `return out, cache`).
+    """
+    secret, _ = _solution_material(_package_dir(reference, package), Path(notebooks) if notebooks else None)
+    return _scan_for(secret, Path(kit))
+
+
+# ------------------------------------------------------------------------------------------ API
+
+
+def _check_out(out: Path, sources: list[Path], package: str) -> None:
+    out_r = out.resolve()
+    for src in sources:
+        src_r = src.resolve()
+        if out_r == src_r or src_r.is_relative_to(out_r) or out_r.is_relative_to(src_r):
+            raise TemplateError(TemplateError.UNSAFE_OUT, out=_show(out), why=f"it overlaps {_show(src)}")
+    if out.exists():
+        if not out.is_dir():
+            raise TemplateError(TemplateError.UNSAFE_OUT, out=_show(out), why="it is not a folder")
+        if any(out.iterdir()) and not (out / package).is_dir():
+            raise TemplateError(TemplateError.UNSAFE_OUT, out=_show(out),
+                                why=f"it is not empty and holds no {package}/ (not a kit to replace)")
+
+
+def _replace(built: Path, out: Path) -> None:
+    """Move the finished kit into place, replacing an older one."""
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rename(out, old / out.name)
+        os.rename(built, out)
+        shutil.rmtree(old)
+    else:
+        os.rename(built, out)
+
+
+def default_expectations_writer(profile: str = "cs231n") -> ExpectationsWriter | None:
+    """The writer of the public expectations used by `grader build-template` and its test.
+
+    The check engine's writer (a callable taking the kit folder): it writes public_checks/, the
+    inputs of the profile's public cases and the reference's answers on them (numbers only, as
+    npz/JSON), which `grader check` judges a student's kit against without the reference. The
+    answers come from the reference the grader loads (grader.paths.reference_dir()).
+    """
+    from .check.public import PublicExpectationsWriter
+
+    return PublicExpectationsWriter(profile)
+
+
+def build_template(
+    *,
+    reference: Path,
+    notebooks: Path | None,
+    out: Path,
+    profile: str = "cs231n",
+    expectations_writer: ExpectationsWriter | None = None,
+) -> BuildReport:
+    """Build the student kit into `out` (replacing a previous kit there) and return what was written.
+
+    reference: the folder holding the reference package (reference/, with cs231n/ inside).
+    notebooks: the folder of master notebooks (*.ipynb), or None for a kit without notebooks.
+    expectations_writer: called with the folder being built (it becomes `out`) to write the
+    public expectations; the report lists the files it added.
+    Raises MarkerError (file:line, or notebook [cell N]:line) on bad markers, LeakError when
+    solution text would reach the kit, TemplateError otherwise; `out` is then left untouched.
+    """
+    prof = get_profile(profile)
+    package_dir = _package_dir(Path(reference), prof.package)
+    if notebooks is not None and not Path(notebooks).is_dir():
+        raise TemplateError(TemplateError.MISSING_NOTEBOOKS, path=_show(Path(notebooks)))
+    out = Path(out).absolute()
+    _check_out(out, [package_dir] + ([Path(notebooks)] if notebooks is not None else []), prof.package)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(building, 0o777 & ~umask)  # mkdtemp makes it private; the kit is an ordinary folder
+        b = _Build(package_dir, Path(notebooks) if notebooks is not None else None, building, prof,
+                   expectations_writer, BuildReport(out=out))
+        for _name, step in STEPS:
+            step(b)
+        _replace(building, out)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    return b.report
+
+
+def _is_junk(rel: PurePosixPath) -> bool:
+    return any(p in JUNK_DIRS for p in rel.parts) or rel.suffix in JUNK_SUFFIXES
+
+
+def diff_trees(fresh: Path, committed: Path) -> list[str]:
+    """Differences of `committed` from `fresh`, one line per file (empty when identical)."""
+    def files(root: Path) -> dict[str, Path]:
+        return {
+            p.relative_to(root).as_posix(): p
+            for p in _walk(root)
+            if not _is_junk(PurePosixPath(p.relative_to(root).as_posix()))
+        }
+
+    new, old = files(fresh), files(committed)
+    diffs = []
+    for rel in sorted(set(new) | set(old)):
+        if rel not in old:
+            diffs.append(f"{rel}: missing from the committed kit")
+        elif rel not in new:
+            diffs.append(f"{rel}: in the committed kit but not in a fresh build")
+        elif new[rel].read_bytes() != old[rel].read_bytes():
+            diffs.append(f"{rel}: differs from a fresh build")
+    return diffs
+
+
+def check_template(
+    *,
+    reference: Path,
+    notebooks: Path | None,
+    committed: Path,
+    profile: str = "cs231n",
+    expectations_writer: ExpectationsWriter | None = None,
+) -> list[str]:
+    """The differences between the committed kit and a fresh build (empty when in sync)."""
+    committed = Path(committed)
+    if not committed.is_dir():
+        return [f"{_show(committed)}: no committed kit there"]
+    with tempfile.TemporaryDirectory(prefix="grader-kit-") as tmp:
+        fresh = Path(tmp) / "kit"
+        build_template(reference=reference, notebooks=notebooks, out=fresh, profile=profile,
+                       expectations_writer=expectations_writer)
+        return diff_trees(fresh, committed)

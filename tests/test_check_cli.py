@@ -1,0 +1,291 @@
+"""`grader check` and the kit's public expectations: run on copies of the committed student kit,
+with the reference out of reach (GRADER_REFERENCE pointing at an empty folder)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from grader.check import engine
+from grader.check.profiles import get_profile
+from grader.check.public import (
+    ARRAYS,
+    EXPECTATIONS_DIR,
+    MANIFEST,
+    PublicRun,
+    StoredExpectations,
+    StoredOracle,
+    print_rich,
+    public_plans,
+    write_public_expectations,
+)
+from grader.cli import cli
+from grader.paths import PROJECT_ROOT, reference_dir
+from grader.strip import END_MARKER, START_MARKER
+from grader.template import find_leaks
+
+COMMITTED = PROJECT_ROOT / "student_template"
+REFERENCE_PKG = reference_dir() / "cs231n"
+PROFILE = get_profile("cs231n")
+
+
+def _copy_kit(dest: Path) -> Path:
+    shutil.copytree(COMMITTED, dest, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb", ".ipynb_checkpoints"))
+    return dest
+
+
+def _with_reference(kit: Path) -> Path:
+    """The kit with every editable file replaced by the reference's (a student who solved it all)."""
+    for rel in PROFILE.editable:
+        shutil.copyfile(REFERENCE_PKG / rel, kit / "cs231n" / rel)
+    return kit
+
+
+def _function_block(text: str, name: str) -> tuple[int, int]:
+    """(start, end) offsets of the text between `name`'s START and END marker lines."""
+    at = text.index(f"\ndef {name}(")
+    start = text.index(START_MARKER, at)
+    start = text.index("\n", start) + 1
+    end = text.rindex("\n", 0, text.index(END_MARKER, start)) + 1
+    return start, end
+
+
+def _solve(kit: Path, name: str, module: str = "layers.py") -> None:
+    """Copy the reference's solution of one function into the kit, by text substitution."""
+    ref = (REFERENCE_PKG / module).read_text(encoding="utf-8")
+    path = kit / "cs231n" / module
+    mine = path.read_text(encoding="utf-8")
+    rs, re_ = _function_block(ref, name)
+    ks, ke = _function_block(mine, name)
+    assert mine[ks:ke].strip() == "pass"
+    path.write_text(mine[:ks] + ref[rs:re_] + mine[ke:], encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def no_reference(tmp_path_factory):
+    """GRADER_REFERENCE set to an empty folder for the whole module."""
+    empty = tmp_path_factory.mktemp("no-reference")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADER_REFERENCE", str(empty))
+        yield empty
+
+
+def _check(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["check", *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def _check_json(*args: str) -> tuple[int, dict]:
+    code, out = _check(*args, "--json")
+    return code, json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def empty_kit(tmp_path_factory, no_reference) -> tuple[Path, int, dict]:
+    kit = _copy_kit(tmp_path_factory.mktemp("empty") / "kit")
+    code, data = _check_json(str(kit))
+    return kit, code, data
+
+
+@pytest.fixture(scope="module")
+def stored() -> StoredExpectations:
+    return StoredExpectations.load(COMMITTED / EXPECTATIONS_DIR)
+
+
+# ----------------------------------------------------------------------------- the stored expectations
+
+
+def test_expectations_are_deterministic_plain_numbers(tmp_path):
+    files = [write_public_expectations(tmp_path / name) for name in ("a", "b")]
+    for fa, fb in zip(*files):
+        assert fa.read_bytes() == fb.read_bytes(), fa.name
+        assert fa.read_bytes() == (COMMITTED / EXPECTATIONS_DIR / fa.name).read_bytes()
+    npz = tmp_path / "a" / EXPECTATIONS_DIR / ARRAYS
+    with zipfile.ZipFile(npz) as zf:
+        assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    with np.load(npz, allow_pickle=False) as z:
+        assert len(z.files) > 50
+        for key in z.files:
+            assert z[key].dtype.kind in "biuf", key
+            assert key.split("/")[0] in ("in", "out")
+
+
+def test_only_public_inputs_go_into_the_kit(stored):
+    manifest = stored.manifest
+    tests = [d for t in manifest["tasks"] for d in t["tests"]]
+    assert tests and all(d["visibility"] == "visible" for d in tests)
+    assert all("[public" in d["name"] for d in tests)
+    # every function with public checks has them; the rest are listed as hidden-only
+    assert set(stored.functions()) | set(manifest["no_public_checks"]) == set(PROFILE.functions())
+    assert "layers.affine_forward" in stored.functions() and "solver.Solver" in manifest["no_public_checks"]
+    # none of the hidden inputs the engine draws (for the seed the writer builds with, or another) is stored
+    kept = {hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+            for arrays in stored.inputs.values() for a in arrays.values()}
+    for seed in (0, 12345):
+        b = engine.build(PROFILE, seed, StoredOracle(stored))
+        public = {p.task.name for p in public_plans(b)}
+        assert public == set(stored.tasks)
+        for p in b.plans:
+            if p.task.name not in public:
+                for a in p.task.arrays.values():
+                    if a.size > 4:
+                        assert hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest() not in kept, p.task.name
+
+
+def test_no_reference_code_in_the_kit_data():
+    text = (COMMITTED / EXPECTATIONS_DIR / MANIFEST).read_text(encoding="utf-8")
+    assert "def " not in text and "import" not in text and "@" not in text.replace('"@', "")
+    assert find_leaks(COMMITTED, reference_dir(), PROJECT_ROOT / "notebooks") == []
+
+
+def test_stored_oracle_gives_the_references_answers(stored):
+    """Up to the stored rounding (< 1e-11 relative), the stored answers are the reference's."""
+    ref = engine.ReferenceOracle()
+    b = engine.build(PROFILE, 0, StoredOracle(stored))
+    plans = public_plans(b)
+    stored.adopt(plans)
+    for p in plans:
+        want, want_info = ref.expected(p.task)
+        got, got_info = StoredOracle(stored).expected(p.task)
+        assert set(got) == set(want) and got_info == json.loads(json.dumps(want_info)), p.task.name
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-10, atol=0, strict=True)
+
+
+# ----------------------------------------------------------------------------- grader check
+
+
+def test_unsolved_kit_fails_every_check_as_not_implemented(empty_kit):
+    _, code, data = empty_kit
+    assert code == 1 and data["status"] == "failed"
+    assert data["tests"] and all(t["status"] == "error" and t["not_implemented"] for t in data["tests"])
+    assert all(t["output"].startswith("not implemented") for t in data["tests"])
+    functions = {t["function"] for t in data["tests"]}
+    assert functions == set(StoredExpectations.load(COMMITTED / EXPECTATIONS_DIR).functions())
+    assert data["counts"] == {"passed": 0, "failed": 0, "error": 0, "not_implemented": len(data["tests"])}
+
+
+def test_json_output_shape(empty_kit):
+    kit, _, data = empty_kit
+    assert set(data) == {"kit", "package", "expectations", "profile", "status", "counts", "seconds", "tests", "unchecked"}
+    assert Path(data["kit"]) == kit.resolve() and Path(data["package"]).name == "cs231n"
+    for t in data["tests"]:
+        assert set(t) == {"name", "function", "status", "rel_error", "output", "not_implemented"}
+        assert t["name"].startswith(t["function"] + "[")
+    assert "solver.Solver" in data["unchecked"]
+
+
+def test_reference_passes_every_public_check_in_a_fresh_process(tmp_path, no_reference):
+    """A separate process with no reference anywhere: every check passes, within the time budget,
+    and the trusted process never imports a cs231n package itself."""
+    kit = _with_reference(_copy_kit(tmp_path / "kit"))
+    code = ("import json, sys\nfrom grader.cli import main\nsys.argv = ['grader', 'check', '--json']\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    rc = e.code\n"
+            "print(json.dumps({'rc': rc, 'cs231n': any(m.split('.')[0] == 'cs231n' for m in sys.modules)}))\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["GRADER_REFERENCE"] = str(no_reference)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=kit / "cs231n", env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    tail = json.loads(lines[-1])
+    data = json.loads("\n".join(lines[:-1]))
+    bad = [(t["name"], t["output"]) for t in data["tests"] if t["status"] != "passed"]
+    assert tail == {"rc": 0, "cs231n": False} and bad == []
+    assert data["status"] == "passed" and len(data["tests"]) > 20
+    assert Path(data["kit"]) == kit.resolve()  # found from inside the package folder
+    assert data["seconds"] < 10
+
+
+def test_solving_one_function_turns_exactly_its_check_green(tmp_path, no_reference):
+    kit = _copy_kit(tmp_path / "kit")
+    _solve(kit, "affine_forward")
+    code, data = _check_json(str(kit))
+    assert code == 1
+    passed = {t["name"] for t in data["tests"] if t["status"] == "passed"}
+    assert passed == {"layers.affine_forward[public]"}
+    rest = [t for t in data["tests"] if t["name"] not in passed]
+    assert rest and all(t["not_implemented"] for t in rest)
+
+
+def test_only_restricts_the_run_and_shows_the_hint(tmp_path, no_reference):
+    kit = _with_reference(_copy_kit(tmp_path / "kit"))
+    # a classic bug: dx returned flat instead of in x's shape
+    layers = kit / "cs231n" / "layers.py"
+    text = layers.read_text(encoding="utf-8")
+    s, e = _function_block(text, "affine_backward")
+    body = text[s:e]
+    assert "reshape(x.shape)" in body, body
+    layers.write_text(text[:s] + body.replace(".reshape(x.shape)", "") + text[e:], encoding="utf-8")
+    code, data = _check_json(str(kit), "--only", "affine_backward")
+    assert code == 1 and [t["name"] for t in data["tests"]] == ["layers.affine_backward[public]"]
+    assert data["tests"][0]["status"] == "failed" and "Likely bug" in data["tests"][0]["output"]
+    assert data["unchecked"] == []
+    code, out = _check(str(kit), "--only", "layers.affine_forward")  # plain table: not a terminal
+    assert code == 0 and "\x1b[" not in out
+    rows = [ln for ln in out.splitlines() if ln.startswith("layers.")]
+    assert len(rows) == 1 and re.match(r"layers\.affine_forward\s+pass\s+\d\.\de-\d+\s+out: rel error", rows[0])
+    assert "1 passed (of 1 public checks)" in out
+
+
+def test_only_unknown_or_hidden_name_is_a_usage_error(empty_kit):
+    kit, _, _ = empty_kit
+    code, out = _check(str(kit), "--only", "affine_fwd")
+    assert code == 2 and "valid names" in out and "layers.affine_forward" in out and "optim.adam" in out
+    code, out = _check(str(kit), "--only", "dropout_forward")
+    assert code == 2 and "hidden inputs only" in out
+
+
+def test_setup_problems_exit_2_and_say_where_they_looked(tmp_path, no_reference):
+    code, out = _check(str(tmp_path))
+    assert code == 2 and str(tmp_path.resolve()) in out and "public_checks" in out and "grader check PATH" in out
+    kit = _copy_kit(tmp_path / "kit")
+    shutil.rmtree(kit / "cs231n")
+    code, out = _check(str(kit))
+    assert code == 2 and "no cs231n package" in out
+
+
+def test_expectations_from_another_grader_version_are_a_setup_error(tmp_path, no_reference):
+    kit = _copy_kit(tmp_path / "kit")
+    path = kit / EXPECTATIONS_DIR / MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["tasks"][0]["params"]["call"] = ["w", "x", "b"]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    code, out = _check(str(kit))
+    assert code == 2 and "another version of the grader" in out and manifest["tasks"][0]["name"] in out
+
+
+def test_terminal_table_is_coloured():
+    from rich.console import Console
+
+    run = PublicRun([
+        {"name": "layers.affine_forward[public]", "function": "layers.affine_forward", "status": "passed",
+         "rel_error": 3e-12, "output": "out: rel error 3.00e-12", "not_implemented": False},
+        {"name": "layers.relu_forward[public]", "function": "layers.relu_forward", "status": "error",
+         "rel_error": None, "output": "not implemented: relu_forward: out is None", "not_implemented": True},
+    ], 1.0, [])
+    buf = io.StringIO()
+    print_rich(run, Console(file=buf, force_terminal=True, width=120))
+    text = buf.getvalue()
+    assert "\x1b[" in text and "layers.affine_forward" in text and "todo" in text
+    assert "1 passed, 1 not implemented (of 2 public checks)" in re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_damaged_expectations_are_a_setup_error(tmp_path, no_reference):
+    kit = _copy_kit(tmp_path / "kit")
+    npz = kit / EXPECTATIONS_DIR / ARRAYS
+    npz.write_bytes(npz.read_bytes()[:1000])
+    code, out = _check(str(kit))
+    assert code == 2 and "not usable public checks" in out and ARRAYS in out

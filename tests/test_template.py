@@ -1,0 +1,330 @@
+"""The student kit: in sync with a fresh build, free of solution lines, importable, deterministic,
+and never half-built when the markers are wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+from grader.paths import PROJECT_ROOT, reference_dir
+from grader.strip import END_MARKER, START_MARKER, MarkerError, solution_lines
+from grader.template import (
+    CODE_PLACEHOLDER,
+    MARKDOWN_PLACEHOLDER,
+    BuildReport,
+    LeakError,
+    TemplateError,
+    build_template,
+    check_template,
+    default_expectations_writer,
+    diff_trees,
+    find_leaks,
+)
+
+REFERENCE = reference_dir()
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+COMMITTED = PROJECT_ROOT / "student_template"
+
+
+def _copy_reference(dst: Path) -> Path:
+    """A private copy of the reference package (no caches or build output)."""
+    shutil.copytree(REFERENCE / "cs231n", dst / "cs231n", ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory) -> tuple[Path, BuildReport]:
+    out = tmp_path_factory.mktemp("fresh") / "kit"
+    report = build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=out)
+    return out, report
+
+
+# ------------------------------------------------------------------------------------------ sync
+
+
+def test_committed_kit_equals_a_fresh_build():
+    assert COMMITTED.is_dir(), "student_template/ is missing: run `grader build-template`"
+    diffs = check_template(reference=REFERENCE, notebooks=NOTEBOOKS, committed=COMMITTED,
+                           expectations_writer=default_expectations_writer())
+    assert diffs == [], "student_template/ is stale (run `grader build-template`):\n" + "\n".join(diffs)
+
+
+def test_check_reports_every_kind_of_difference(kit, tmp_path):
+    fresh, _ = kit
+    stale = tmp_path / "stale"
+    shutil.copytree(fresh, stale)
+    (stale / "README.md").write_text("edited\n", encoding="utf-8")
+    (stale / "Dropout.ipynb").unlink()
+    (stale / "notes.txt").write_text("extra\n", encoding="utf-8")
+    (stale / "cs231n" / "__pycache__").mkdir()
+    (stale / "cs231n" / "__pycache__" / "layers.cpython-311.pyc").write_bytes(b"\0")  # debris: ignored
+    assert diff_trees(fresh, stale) == [
+        "Dropout.ipynb: missing from the committed kit",
+        "README.md: differs from a fresh build",
+        "notes.txt: in the committed kit but not in a fresh build",
+    ]
+
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(stale), "--check"])
+    assert result.exit_code == 1, result.output
+    assert "README.md: differs" in result.output and "Dropout.ipynb: missing" in result.output
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(fresh), "--check"])
+    assert result.exit_code == 0, result.output
+
+
+def test_two_builds_are_byte_identical(kit, tmp_path):
+    fresh, _ = kit
+    again = tmp_path / "other-name"
+    build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=again)
+    assert diff_trees(fresh, again) == []
+    listing = [sorted(p.relative_to(root) for p in root.rglob("*")) for root in (fresh, again)]
+    assert listing[0] == listing[1]
+
+
+# ------------------------------------------------------------------------------------------ contents
+
+
+def test_kit_layout(kit):
+    out, report = kit
+    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    for rel in ("layers.py", "layer_utils.py", "classifiers/fc_net.py", "classifiers/cnn.py", "optim.py",
+                "solver.py", "gradient_check.py", "data_utils.py", "fast_layers.py", "im2col.py",
+                "im2col_cython.pyx", "__init__.py", "classifiers/__init__.py"):
+        assert f"cs231n/{rel}" in files
+    assert not [f for f in files if f.endswith((".so", ".c", ".pyc")) or "__pycache__" in f]
+    assert {f for f in files if f.endswith(".ipynb")} == {p.name for p in NOTEBOOKS.glob("*.ipynb")}
+    assert "README.md" in files
+    # Given files verbatim, editable ones stripped (markers kept, bodies replaced by `pass`).
+    for rel in ("solver.py", "fast_layers.py", "im2col_cython.pyx"):
+        assert (out / "cs231n" / rel).read_bytes() == (REFERENCE / "cs231n" / rel).read_bytes()
+    layers = (out / "cs231n" / "layers.py").read_text(encoding="utf-8")
+    assert layers.count(START_MARKER) == layers.count(END_MARKER) == report.stripped["cs231n/layers.py"] > 10
+    assert all(ln.strip() == "pass" for ln in solution_lines(layers))
+
+
+def test_readme_says_how_to_work(kit):
+    out, _ = kit
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    for needle in ("grader check", "CIFAR10_PATH", "cs231n/layers.py", "cs231n/solver.py", "pip install"):
+        assert needle in readme
+    assert "START OF YOUR CODE" not in readme  # a README line must never look like a marker
+
+
+def test_kit_notebooks_have_no_outputs_hidden_cells_or_solutions(kit):
+    out, report = kit
+    assert [nb.name for nb in report.notebooks][:1] == ["FullyConnectedNets.ipynb"]
+    for master_path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        master = nbformat.read(master_path, as_version=4)
+        text = (out / master_path.name).read_text(encoding="utf-8")
+        assert text.endswith("\n")
+        kit_nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(kit_nb)
+        assert set(kit_nb.metadata) <= {"kernelspec", "language_info"}
+        assert kit_nb.metadata["kernelspec"] == master.metadata["kernelspec"]
+
+        kept = [c for c in master.cells if "hidden" not in c.metadata.get("tags", [])]
+        assert len(kit_nb.cells) == len(kept) < len(master.cells)
+        for m, k in zip(kept, kit_nb.cells):
+            assert k.id == m.id and k.cell_type == m.cell_type
+            assert k.metadata.get("tags", []) == m.metadata.get("tags", [])
+            assert set(k.metadata) <= {"tags", "editable", "deletable"}
+            if k.cell_type == "code":
+                assert k.outputs == [] and k.execution_count is None
+            if "solution" in m.metadata.get("tags", []):
+                assert k.source == (CODE_PLACEHOLDER if k.cell_type == "code" else MARKDOWN_PLACEHOLDER)
+            elif START_MARKER in m.source:
+                assert all(ln.strip() == "pass" for ln in solution_lines(k.source))
+                assert solution_lines(m.source) and k.source != m.source
+            else:
+                assert k.source == m.source
+        hidden = [c.source for c in master.cells if "hidden" in c.metadata.get("tags", [])]
+        assert hidden and not any(h in text for h in hidden)
+
+
+# ------------------------------------------------------------------------------------------ leaks
+
+
+def test_no_solution_line_leaks_into_the_kit(kit):
+    out, _ = kit
+    assert find_leaks(out, REFERENCE, NOTEBOOKS) == []
+    if COMMITTED.is_dir():
+        assert find_leaks(COMMITTED, REFERENCE, NOTEBOOKS) == []
+
+
+def _planted_line(text: str) -> str:
+    """A distinctive solution line: long, and not also a line of the given code."""
+    given = {ln.strip() for ln in text.splitlines()} - {ln.strip() for ln in solution_lines(text)}
+    return max((ln.strip() for ln in solution_lines(text) if ln.strip() not in given), key=len)
+
+
+def test_find_leaks_catches_planted_leaks(kit, tmp_path):
+    fresh, _ = kit
+    leaky = tmp_path / "leaky"
+    shutil.copytree(fresh, leaky)
+    code_line = _planted_line((REFERENCE / "cs231n" / "layers.py").read_text(encoding="utf-8"))
+    helper = leaky / "cs231n" / "helpers.py"
+    helper.write_text(f"def f(x):\n        {code_line}\n", encoding="utf-8")  # other indentation
+
+    master = nbformat.read(NOTEBOOKS / "Dropout.ipynb", as_version=4)
+    answer = next(c for c in master.cells if "solution" in c.metadata.get("tags", []))
+    answer_line = max(answer.source.splitlines(), key=len)
+    nb = nbformat.read(leaky / "Dropout.ipynb", as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells[index].outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{answer_line}\n")]
+    nbformat.write(nb, leaky / "Dropout.ipynb")
+
+    leaks = find_leaks(leaky, REFERENCE, NOTEBOOKS)
+    assert len(leaks) == 2, leaks
+    assert leaks[0].startswith(f"Dropout.ipynb [cell {index}]:1:") and "Dropout.ipynb [cell" in leaks[0]
+    assert leaks[1].startswith("cs231n/helpers.py:2:") and "layers.py:" in leaks[1]
+
+
+def test_expectations_writer_output_is_recorded_and_leak_checked(tmp_path):
+    def writer(folder: Path) -> None:
+        (folder / "public").mkdir()
+        (folder / "public" / "cases.json").write_text('{"layers.affine_forward": [1.0, 2.0]}\n', encoding="utf-8")
+        (folder / "public" / "arrays.npz").write_bytes(b"PK\x03\x04\x00\x00")
+
+    report = build_template(reference=REFERENCE, notebooks=None, out=tmp_path / "kit", expectations_writer=writer)
+    assert report.expectations == ["public/arrays.npz", "public/cases.json"]
+    assert "`public`" in (tmp_path / "kit" / "README.md").read_text(encoding="utf-8")
+
+    leaked = _planted_line((REFERENCE / "cs231n" / "optim.py").read_text(encoding="utf-8"))
+
+    def leaky_writer(folder: Path) -> None:
+        (folder / "public.txt").write_text(f"{leaked}\n", encoding="utf-8")
+
+    out = tmp_path / "leaky"
+    with pytest.raises(LeakError) as err:
+        build_template(reference=REFERENCE, notebooks=None, out=out, expectations_writer=leaky_writer)
+    assert len(err.value.leaks) == 1 and err.value.leaks[0].startswith("public.txt:1: ")
+    assert "(solution line of " in err.value.leaks[0] and "optim.py:" in err.value.leaks[0]
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["kit"]
+
+
+# ------------------------------------------------------------------------------------------ import
+
+
+CHILD = """
+import json, sys
+import numpy as np
+import cs231n, cs231n.layers, cs231n.classifiers.fc_net, cs231n.classifiers.cnn, cs231n.optim, cs231n.solver
+from cs231n.layers import affine_forward, affine_backward, relu_forward, softmax_loss
+from cs231n.optim import adam
+x, w, b = np.ones((2, 3)), np.ones((3, 4)), np.ones(4)
+out, cache = affine_forward(x, w, b)
+print(json.dumps({
+    "file": cs231n.__file__,
+    "affine_forward": out is None,
+    "affine_backward": affine_backward(np.ones((2, 4)), cache) == (None, None, None),
+    "relu_forward": relu_forward(x)[0] is None,
+    "softmax_loss": softmax_loss(x, np.array([0, 1])) == (None, None),
+    "adam": adam(w, w)[0] is None,
+}))
+"""
+
+
+def test_kit_package_imports_and_is_unimplemented(kit):
+    out, _ = kit
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=out, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert Path(result.pop("file")).resolve().is_relative_to(out.resolve())  # the kit's package, not the reference
+    assert result == dict.fromkeys(result, True) and len(result) == 5
+
+
+# ------------------------------------------------------------------------------------------ markers
+
+
+BAD_MARKERS = {
+    # name: (edit of layers.py's text, problem words); the line is the edited marker's
+    "unterminated": (lambda lines, i: lines.pop(_next_end(lines, i)), "never closed"),
+    "nested": (lambda lines, i: lines.insert(i + 2, lines[i]), "nested"),
+    "end-without-start": (lambda lines, i: lines.pop(i), "without a START"),
+}
+
+
+def _next_end(lines: list[str], start: int) -> int:
+    return next(j for j in range(start, len(lines)) if lines[j].strip() == END_MARKER)
+
+
+def _break_markers(path: Path, kind: str) -> int:
+    """Apply one BAD_MARKERS edit to a block of `path`; the 1-based line the error names.
+
+    Unterminated: the last block (an unclosed block followed by another is reported as nesting).
+    """
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    starts = [i for i, ln in enumerate(lines) if ln.strip() == START_MARKER]
+    i = starts[-1] if kind == "unterminated" else starts[2]
+    BAD_MARKERS[kind][0](lines, i)
+    path.write_text("".join(lines), encoding="utf-8")
+    if kind == "unterminated":
+        return i + 1  # the START that is never closed
+    if kind == "nested":
+        return i + 3  # the second START
+    return _next_end(lines, i) + 1  # the END left alone once its START is gone
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_MARKERS))
+def test_bad_markers_stop_the_build_leaving_nothing(tmp_path, kind):
+    ref = _copy_reference(tmp_path / "ref")
+    line = _break_markers(ref / "cs231n" / "layers.py", kind)
+    out = tmp_path / "kit"
+    with pytest.raises(MarkerError) as err:
+        build_template(reference=ref, notebooks=NOTEBOOKS, out=out)
+    assert err.value.where.endswith("layers.py") and err.value.line == line
+    assert BAD_MARKERS[kind][1] in str(err.value)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref"]  # no temporary folder left behind
+
+    result = CliRunner().invoke(cli, ["build-template", "--reference", str(ref), "--out", str(out)])
+    assert result.exit_code == 2
+    assert f"layers.py:{line}:" in result.output
+    assert not out.exists()
+
+
+def test_bad_marker_in_a_notebook_names_the_cell_and_keeps_the_old_kit(kit, tmp_path):
+    fresh, _ = kit
+    out = tmp_path / "kit"
+    shutil.copytree(fresh, out)
+    notebooks = tmp_path / "nbs"
+    notebooks.mkdir()
+    nb = nbformat.read(NOTEBOOKS / "FullyConnectedNets.ipynb", as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if END_MARKER in c.source)
+    nb.cells[index].source = nb.cells[index].source.replace(END_MARKER, "# TODO: done")
+    nbformat.write(nb, notebooks / "FullyConnectedNets.ipynb")
+    start_line = nb.cells[index].source.splitlines().index(START_MARKER) + 1
+    with pytest.raises(MarkerError) as err:
+        build_template(reference=REFERENCE, notebooks=notebooks, out=out)
+    assert f"FullyConnectedNets.ipynb [cell {index}]:{start_line}:" in str(err.value)
+    assert diff_trees(fresh, out) == []  # the previous kit is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kit", "nbs"]
+
+
+def test_build_refuses_to_replace_a_folder_that_is_not_a_kit(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="not a kit"):
+        build_template(reference=REFERENCE, notebooks=None, out=tmp_path)
+    assert (tmp_path / "precious.txt").exists()
+
+
+def test_markers_in_a_given_file_stop_the_build(tmp_path):
+    ref = _copy_reference(tmp_path / "ref")
+    solver = ref / "cs231n" / "solver.py"
+    lines = solver.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[3:3] = [START_MARKER + "\n", "x = 1\n", END_MARKER + "\n"]
+    solver.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(MarkerError, match="given file") as err:
+        build_template(reference=ref, notebooks=None, out=tmp_path / "kit")
+    assert err.value.where.endswith("solver.py") and err.value.line == 4
+    assert not (tmp_path / "kit").exists()
