@@ -999,20 +999,31 @@ def _blocked(profile: Profile, probes: dict[str, TaskResult]) -> dict[str, str]:
 
 def run_checks(profile: Profile, workdir: Path, *, seed: int, oracle, limits: Limits | None = None,
                total_timeout: float | None = None, only=None) -> CheckRun:
-    """Steps 2-5 for one assembled workdir: the list of test dicts of results.json."""
+    """Steps 1-5 for one assembled workdir: the list of test dicts of results.json."""
+    started = time.monotonic()
+    b = build(profile, seed, oracle, only)
+    verdicts, timed_out, report = run_and_judge(b, workdir, limits=limits, total_timeout=total_timeout)
+    tests = _score(b, verdicts)
+    report["seconds"] = time.monotonic() - started
+    return CheckRun(tests, "timeout" if timed_out else "graded", report)
+
+
+def run_and_judge(b: Builder, workdir: Path, *, limits: Limits | None = None,
+                  total_timeout: float | None = None) -> tuple[dict[str, Verdict], bool, dict]:
+    """Steps 2-5 for the plans of `b` (all of them, or a subset such as the public ones):
+    the verdict of every test, whether the total time budget ran out, and the sandbox's report."""
+    profile = b.profile
     started = time.monotonic()
     total = profile.total_timeout if total_timeout is None else total_timeout
     limits = limits or Limits()
-    b = build(profile, seed, oracle, only)
     report: dict = {}
 
-    # 2. import probes
+    # 2. import probes: a module hanging on import blocks its checks once, not once per check
     modules = list(profile.module_deps)
     probe_tasks = [Task(f"import:{m}", "import_module", {"module": m}, {}, profile.import_timeout) for m in modules]
     probe_results = run_tasks(workdir, probe_tasks, drivers=DRIVERS_PATH, package=profile.package, limits=limits,
                               total_timeout=total, report=report)
-    probes = dict(zip(modules, probe_results))
-    blocked = _blocked(profile, probes)
+    blocked = _blocked(profile, dict(zip(modules, probe_results)))
 
     # 3. run
     runnable = [p for p in b.plans if not any(m in blocked for m in p.modules)]
@@ -1036,12 +1047,10 @@ def run_checks(profile: Profile, workdir: Path, *, seed: int, oracle, limits: Li
             log.exception("judging %s failed", agg.test.name)
             verdicts[agg.test.name] = Verdict("error", f"the grader could not judge this result: {exc!r}")
 
-    # 5. explain across tests, then score
+    # 5. explain across tests
     _explain(b, verdicts)
     timed_out = any(r.status == "timeout" and "total time budget" in (r.error or "") for r in by_task.values())
-    tests = _score(b, verdicts)
-    report["seconds"] = time.monotonic() - started
-    return CheckRun(tests, "timeout" if timed_out else "graded", report)
+    return verdicts, timed_out, report
 
 
 def _after_hang(b: Builder, plans: list[Plan]) -> Callable[[Task, list[TaskResult]], str | None]:

@@ -148,11 +148,13 @@ def expectations_data(profile: Profile | str = "cs231n", *, oracle=None) -> tupl
     b = engine.build(prof, 0, oracle)  # the seed only draws hidden inputs, which are dropped
     plans = public_plans(b)
     arrays: dict[str, np.ndarray] = {}
-    tasks = []
+    tasks: list[dict] = []
+    seen: set[str] = set()
     for p in plans:
         t = p.task
-        if t.name in {x["name"] for x in tasks}:
+        if t.name in seen:  # the arrays are filed by task name
             raise ValueError(f"two public tasks named {t.name}")
+        seen.add(t.name)
         outputs, info = oracle.expected(t)
         for k, v in t.arrays.items():
             arrays[f"in/{t.name}/{k}"] = np.asarray(v)
@@ -467,32 +469,7 @@ def run_public(workdir: Path, stored: StoredExpectations, *, package: str, only:
     names = {d.name for p in plans for d in p.tests}
     b.plans, b.aggregates = plans, []
     b.defs = [d for d in b.defs if d.name in names]
-    limits = limits or Limits()
-    report: dict = {}
-
-    # 2. import probes (a module hanging on import blocks its checks once, not once per check)
-    modules = list(prof.module_deps)
-    probe_tasks = [Task(f"import:{m}", "import_module", {"module": m}, {}, prof.import_timeout) for m in modules]
-    probes = dict(zip(modules, run_tasks(workdir, probe_tasks, drivers=engine.DRIVERS_PATH, package=package,
-                                         limits=limits, total_timeout=prof.total_timeout, report=report)))
-    blocked = engine._blocked(prof, probes)
-
-    # 3. run
-    runnable = [p for p in plans if not any(m in blocked for m in p.modules)]
-    left = max(prof.total_timeout - (time.monotonic() - started), 1.0)
-    results = run_tasks(workdir, [p.task for p in runnable], drivers=engine.DRIVERS_PATH, package=package,
-                        limits=limits, total_timeout=left)
-    by_task: dict[str, TaskResult] = {p.task.name: r for p, r in zip(runnable, results)}
-    for p in plans:
-        if p.task.name not in by_task:
-            why = next(blocked[m] for m in p.modules if m in blocked)
-            by_task[p.task.name] = TaskResult(p.task.name, "error", {}, {}, f"not run: {why}", False, "", 0.0)
-
-    # 4-5. judge and explain, exactly as in grading
-    verdicts: dict[str, engine.Verdict] = {}
-    for p in plans:
-        verdicts.update(engine.judge_plan(b, p, by_task[p.task.name]))
-    engine._explain(b, verdicts)
+    verdicts, _, report = engine.run_and_judge(b, workdir, limits=limits)
     tests = []
     for d in b.defs:
         v = verdicts.get(d.name) or engine.Verdict("error", "no result (grader bug)")
