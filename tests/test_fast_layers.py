@@ -168,6 +168,28 @@ def test_im2col_into_a_column_block_leaves_the_rest(backend):
     np.testing.assert_allclose(dx, expected, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("threads", [2, 3])
+def test_compiled_threads_give_identical_results(threads):
+    """Large calls are split across threads (by rows for im2col, by planes for col2im): same bits."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 7, 16, 16))  # 7 * 9 rows x 5 * 256 columns: above the threading threshold
+    previous = _im2col.set_num_threads(1)
+    try:
+        cols_1 = _im2col.im2col_cython(x, 3, 3, 1, 1)
+        dx_1 = _im2col.col2im_cython(cols_1, 5, 7, 16, 16, 3, 3, 1, 1)
+        _im2col.set_num_threads(threads)
+        assert _im2col.get_num_threads() == threads
+        cols_n = _im2col.im2col_cython(x, 3, 3, 1, 1)
+        dx_n = _im2col.col2im_cython(cols_1, 5, 7, 16, 16, 3, 3, 1, 1)
+    finally:
+        _im2col.set_num_threads(previous)
+    np.testing.assert_array_equal(cols_n, cols_1)
+    np.testing.assert_array_equal(dx_n, dx_1)
+    np.testing.assert_array_equal(cols_1, np_im2col.im2col_indices(x, 3, 3, 1, 1))
+    with pytest.raises(ValueError):
+        _im2col.set_num_threads(0)
+
+
 @pytest.mark.parametrize("module", [_im2col, np_im2col], ids=["cython", "numpy"])
 def test_im2col_rejects_shapes_that_do_not_tile(module):
     x = np.zeros((1, 1, 6, 6))
