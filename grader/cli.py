@@ -31,20 +31,32 @@ def cli() -> None:
 @click.option("--profile", default="cs231n", show_default=True, help="Course variant to grade against.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for results.json [grader-out/NAME].")
 @click.option("--no-notebooks", is_flag=True, help="Grade the code only; do not execute notebooks.")
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+              help="CIFAR-10 for the notebooks: the cifar-10-python.tar.gz archive or the folder it unpacks to "
+                   "[$CIFAR10_PATH].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 @click.option("--seed", type=int, default=None, help="Seed of the hidden inputs [derived from the submission name].")
-def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bool, as_json: bool, seed: int | None) -> None:
-    """Grade one SUBMISSION (a folder or a .zip) with the full hidden suite; writes results.json."""
+def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bool, data: Path | None,
+          as_json: bool, seed: int | None) -> None:
+    """Grade one SUBMISSION (a folder or a .zip) with the full hidden suite; writes results.json.
+
+    Unless --no-notebooks, the submission's notebooks are executed in the sandbox (written to
+    OUT/notebooks/) and their trained models' accuracy is recomputed on held-out CIFAR-10 images.
+    """
     from .check.profiles import UnknownProfile
-    from .grade import grade_submission, render_table
+    from .grade import DataError, grade_submission, render_table
     from .sandbox import SandboxError
 
     if not submission.exists():
         raise SetupError(f"submission not found: {submission}")
+    if data is not None and not data.exists():
+        raise SetupError(f"--data {data}: no such file or folder (give the cifar-10-python.tar.gz archive "
+                         "or the folder it unpacks to)")
     out_dir = out_dir or Path("grader-out") / submission.stem
     try:
-        results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks, seed=seed)
-    except (UnknownProfile, SandboxError) as exc:
+        results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks,
+                                   data=data, seed=seed)
+    except (UnknownProfile, SandboxError, DataError) as exc:
         raise SetupError(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(results, indent=2))
@@ -71,7 +83,7 @@ def build_template_command(reference: Path | None, out_dir: Path | None, check: 
     out_dir = out_dir or PROJECT_ROOT / "student_template"
     if not notebooks.is_dir():
         raise SetupError(f"master notebooks not found: {notebooks} (build-template runs in a checkout of the project)")
-    writer = default_expectations_writer()
+    writer = default_expectations_writer(reference=reference)  # the answers come from the reference built from
     try:
         if check:
             diffs = check_template(reference=reference, notebooks=notebooks, committed=out_dir,

@@ -63,6 +63,14 @@ def validate(results: dict) -> None:
     acc = results["accuracy"]
     if acc is not None and (not isinstance(acc, dict) or set(acc) != {"split", "value", "points_fraction", "formula"}):
         raise ResultsError("accuracy must be null or {split, value, points_fraction, formula}")
+    if acc is not None:
+        if not isinstance(acc["split"], str) or not isinstance(acc["formula"], str):
+            raise ResultsError("accuracy split and formula must be strings")
+        for key in ("value", "points_fraction"):
+            if not isinstance(acc[key], (int, float)) or isinstance(acc[key], bool) or not math.isfinite(acc[key]):
+                raise ResultsError(f"accuracy {key} must be a finite number")
+        if not 0 <= acc["value"] <= 1:
+            raise ResultsError(f"accuracy value {acc['value']} is not a fraction in [0, 1]")
 
 
 def write_results(results: dict, out_dir: Path) -> Path:

@@ -10,8 +10,9 @@ one `_Build` context:
                       "solution" cells replaced by a placeholder, marked blocks stripped,
                       metadata normalised
 3. write_expectations the public check expectations, by the writer the check engine provides
-4. write_readme       a short kit README.md
-5. check_leaks        no solution line of the reference or the notebooks anywhere in the kit
+4. write_locked_cells the checksums and sources of the notebooks' locked cells (grader.integrity)
+5. write_readme       a short kit README.md
+6. check_leaks        no solution line of the reference or the notebooks anywhere in the kit
 
 Everything is built into a temporary folder beside `out` that replaces `out` only when every step
 succeeded, so a failed build (bad markers, a leak) leaves no half-built kit. The output is
@@ -307,6 +308,18 @@ def write_expectations(b: _Build) -> None:
     b.report.expectations = sorted(after - before)
 
 
+def write_locked_cells(b: _Build) -> None:
+    """public_checks/locked_cells.json: each kit notebook's locked cells (id, position, sha256 and
+    source), which the grader checks a submitted notebook against and restores from."""
+    if b.notebooks is None:
+        return
+    from .integrity import write_manifest
+
+    kits = {p.name: nbformat.reads((b.out / p.name).read_text(encoding="utf-8"), as_version=4)
+            for p in _notebook_paths(b.notebooks)}
+    write_manifest(b.out, kits)
+
+
 def write_readme(b: _Build) -> None:
     (b.out / b.report.readme).write_bytes(_readme(b).encode("utf-8"))
 
@@ -323,6 +336,7 @@ STEPS: tuple[tuple[str, Callable[[_Build], None]], ...] = (
     ("copy package", copy_package),
     ("convert notebooks", convert_notebooks),
     ("write public expectations", write_expectations),
+    ("record locked notebook cells", write_locked_cells),
     ("write README", write_readme),
     ("check for leaks", check_leaks),
 )
@@ -558,17 +572,18 @@ def _replace(built: Path, out: Path) -> None:
         os.rename(built, out)
 
 
-def default_expectations_writer(profile: str = "cs231n") -> ExpectationsWriter | None:
+def default_expectations_writer(profile: str = "cs231n", *, reference: Path | None = None) -> ExpectationsWriter | None:
     """The writer of the public expectations used by `grader build-template` and its test.
 
     The check engine's writer (a callable taking the kit folder): it writes public_checks/, the
     inputs of the profile's public cases and the reference's answers on them (numbers only, as
     npz/JSON), which `grader check` judges a student's kit against without the reference. The
-    answers come from the reference the grader loads (grader.paths.reference_dir()).
+    answers come from the reference package in the folder `reference` (the `reference` the kit is
+    built from; None: the one the grader loads, grader.paths.reference_dir()).
     """
     from .check.public import PublicExpectationsWriter
 
-    return PublicExpectationsWriter(profile)
+    return PublicExpectationsWriter(profile, None if reference is None else Path(reference).resolve())
 
 
 def build_template(

@@ -20,6 +20,8 @@ PROFILE = get_profile("cs231n")
 
 
 def grade(root: Path, tmp: Path, **kw) -> dict:
+    """The code checks only: these submissions carry no notebooks (tests/test_execute.py grades those)."""
+    kw.setdefault("notebooks", False)
     return grade_submission(root, out_dir=tmp / "out", seed=kw.pop("seed", 5), **kw)
 
 
@@ -34,7 +36,7 @@ def by_function(results: dict) -> dict[str, list[dict]]:
 def reference_graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     root = build(tmp / "alice")
-    results = grade_submission(root, out_dir=tmp / "out")
+    results = grade_submission(root, out_dir=tmp / "out", notebooks=False)
     return results, tmp / "out"
 
 

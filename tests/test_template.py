@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -44,7 +45,8 @@ def _copy_reference(dst: Path) -> Path:
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory) -> tuple[Path, BuildReport]:
     out = tmp_path_factory.mktemp("fresh") / "kit"
-    report = build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=out)
+    report = build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=out,
+                            expectations_writer=default_expectations_writer())  # as the CLI builds it
     return out, report
 
 
@@ -83,10 +85,67 @@ def test_check_reports_every_kind_of_difference(kit, tmp_path):
 def test_two_builds_are_byte_identical(kit, tmp_path):
     fresh, _ = kit
     again = tmp_path / "other-name"
-    build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=again)
+    build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=again,
+                   expectations_writer=default_expectations_writer())
+    assert (again / "public_checks" / "expectations.npz").is_file()
     assert diff_trees(fresh, again) == []
     listing = [sorted(p.relative_to(root) for p in root.rglob("*")) for root in (fresh, again)]
     assert listing[0] == listing[1]
+
+
+def _npz(kit: Path) -> dict[str, np.ndarray]:
+    with np.load(kit / "public_checks" / "expectations.npz", allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def test_reference_option_gives_the_answers_of_that_reference(kit, tmp_path):
+    """`build-template --reference DIR`: the stored answers are DIR's reference's, not those of the
+    reference the grader loads by default (which this process has imported already)."""
+    import cs231n.layers  # the default reference, imported as `cs231n` (conftest puts it on the path)
+
+    fresh, _ = kit
+    ref = _copy_reference(tmp_path / "ref")
+    layers = ref / "cs231n" / "layers.py"
+    text = layers.read_text(encoding="utf-8")
+    end = text.index(END_MARKER, text.index("\ndef affine_forward("))
+    line = text.rindex("\n", 0, end) + 1  # the END marker's line: the addition stays a solution line
+    layers.write_text(text[:line] + text[line:end] + "out = out + 1.0\n" + text[line:], encoding="utf-8")
+
+    out = tmp_path / "kit"
+    result = CliRunner().invoke(cli, ["build-template", "--reference", str(ref), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert diff_trees(fresh, out) == ["public_checks/expectations.npz: differs from a fresh build"]
+    default, other = _npz(fresh), _npz(out)
+    assert set(default) == set(other)
+    changed = sorted(k for k in default if not np.array_equal(default[k], other[k]))
+    key = "out/layers.affine_forward[public]/out"
+    np.testing.assert_allclose(other[key], default[key] + 1.0, rtol=1e-9)
+    # affine_forward's own answers and those of what calls it; no input, nothing else
+    assert key in changed and all(k.startswith("out/") for k in changed)
+    assert "out/layer_utils.affine_relu_forward[public]/out" in changed
+    assert not [k for k in changed if "relu_forward[public]" in k and "affine" not in k]
+    assert not [k for k in changed if "optim." in k or "conv_" in k]
+    # and the `cs231n` this process imported is still the default reference, unmodified
+    assert Path(cs231n.layers.__file__).resolve().is_relative_to(REFERENCE)
+    inputs = {n: default[f"in/layers.affine_forward[public]/{n}"] for n in ("x", "w", "b")}
+    np.testing.assert_allclose(cs231n.layers.affine_forward(**inputs)[0], default[key], rtol=1e-9)
+
+    # the same reference through the API: the writer takes the folder too
+    again = tmp_path / "api"
+    build_template(reference=ref, notebooks=None, out=again,
+                   expectations_writer=default_expectations_writer(reference=ref))
+    np.testing.assert_array_equal(_npz(again)[key], other[key])
+
+
+def test_expectations_from_another_reference_than_the_kit_are_refused(tmp_path):
+    """The writer's reference must be the one the kit is built from: answers must match the code."""
+    ref = _copy_reference(tmp_path / "ref")
+    optim = ref / "cs231n" / "optim.py"
+    optim.write_text(optim.read_text(encoding="utf-8") + "\n# an instructor's edit\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="another"):
+        build_template(reference=ref, notebooks=None, out=tmp_path / "kit",
+                       expectations_writer=default_expectations_writer())
+    assert not (tmp_path / "kit").exists()
 
 
 # ------------------------------------------------------------------------------------------ contents

@@ -69,16 +69,17 @@ class ReferenceOracle:
     cases: anything with `expected(task)`, `param_shapes(...)` and `model(...)` will do.
     """
 
-    def __init__(self, package: str = "cs231n"):
+    def __init__(self, package: str = "cs231n", *, root: Path | None = None):
+        """root: the folder holding the reference package (default: grader.paths.reference_dir())."""
         from ..reference import import_reference
 
         self.package = package
-        import_reference(package)
+        self._import_name = import_reference(package, root=root).__name__
         self._cache: dict[str, tuple[dict, dict]] = {}
 
     def module(self, name: str):
         """The driver context's one method: `<package>.<name>` of the reference."""
-        return importlib.import_module(f"{self.package}.{name}")
+        return importlib.import_module(f"{self._import_name}.{name}")
 
     def expected(self, task: Task) -> tuple[dict, dict]:
         """(outputs as float64 arrays, info) of the reference on the task's inputs."""
@@ -144,6 +145,7 @@ class Verdict:
     output: str
     rel_error: float | None = None
     not_implemented: bool = False
+    raised: bool = False  # the task ran and raised (not a hang, a crash, or a task not run)
 
 
 @dataclass
@@ -155,6 +157,7 @@ class Plan:
     judge: Callable[[TaskResult], dict[str, Verdict]]
     modules: tuple[str, ...]
     needs: tuple[str, ...] = ()  # functions it runs besides its tests' own (a backward's forward)
+    expected: bool = True  # its judge compares with oracle.expected(task) (the kit stores those answers)
 
 
 @dataclass
@@ -218,7 +221,8 @@ def error_verdict(result: TaskResult, hint: str | None = None) -> Verdict:
         text = f"error: {err}"
     if hint:
         text += f". Likely bug: {hint}"
-    return Verdict("error", text, None, result.not_implemented)
+    raised = result.status == "error" and not err.startswith("not run:")
+    return Verdict("error", text, None, result.not_implemented, raised)
 
 
 class Builder:
@@ -242,8 +246,8 @@ class Builder:
         self.defs.append(d)
         return d
 
-    def _plan(self, task, tests, judge, modules, needs=()) -> Plan:
-        p = Plan(task, tests, judge, tuple(modules), tuple(needs))
+    def _plan(self, task, tests, judge, modules, needs=(), expected=True) -> Plan:
+        p = Plan(task, tests, judge, tuple(modules), tuple(needs), expected)
         self.plans.append(p)
         return p
 
@@ -667,17 +671,26 @@ class Builder:
         self.points[spec.qualname] = self.points.get(spec.qualname, 0.0) + spec.points
         getattr(self, f"check_{spec.check}")(spec)
 
+    def _check_case(self, spec: CheckSpec) -> tuple[np.random.Generator, str, dict]:
+        """A check's generator, the prefix of its case names ("public:" for a visible check, whose
+        inputs are then the same for every submission) and its fixed inputs (options["fixed"])."""
+        public = spec.visibility == VISIBLE
+        rng = self.rng(f"{spec.qualname}[public]" if public else spec.qualname, public)
+        make = spec.options.get("fixed")
+        fixed = {k: np.asarray(v) for k, v in make().items()} if make else {}
+        return rng, "public:" if public else "", fixed
+
     def check_dropout_forward(self, spec: CheckSpec) -> None:
         q, o = spec.qualname, spec.options
-        rng = self.rng(q, False)
-        x = rng.standard_normal(o["shape"]) + o["shift"]
+        rng, pre, fixed = self._check_case(spec)
+        x = fixed["x"] if "x" in fixed else rng.standard_normal(o["shape"]) + o["shift"]
         seeds = [int(s) for s in rng.integers(1, 2**31, size=2)]
         params = {"module": "layers", "function": q.split(".")[1], "ps": list(o["ps"]), "seeds": seeds}
         x32 = (rng.standard_normal((20, 30)) + o["shift"]).astype(np.float32)
         parts = (("keep_fraction", 1.0), ("inverted", 1.0), ("test_mode", 1.0), ("seed", 0.5), ("inplace", 0.5),
                  ("dtype", 0.5))
-        tests = [self._def(f"{q}[{p}]", q, w, spec.visibility, p) for p, w in parts]
-        task = Task(f"{q}[stats]", "dropout_stats", params, {"x": x, "x32": x32}, self.profile.task_timeout)
+        tests = [self._def(f"{q}[{pre}{p}]", q, w, spec.visibility, pre + p) for p, w in parts]
+        task = Task(f"{q}[{pre}stats]", "dropout_stats", params, {"x": x, "x32": x32}, self.profile.task_timeout)
 
         def judge(result: TaskResult) -> dict[str, Verdict]:
             out = result.outputs
@@ -735,17 +748,19 @@ class Builder:
                                        f"{dts['train']} (train) and {dts['test']} (test); it must keep x's dtype")
             return v
 
-        self._plan(task, tests, judge, ("layers",))
+        self._plan(task, tests, judge, ("layers",), expected=False)  # statistics: no reference answer
 
     def check_dropout_backward(self, spec: CheckSpec) -> None:
         q, o = spec.qualname, spec.options
-        rng = self.rng(q, False)
-        x = rng.standard_normal(o["shape"]) + 5.0
-        dout = rng.standard_normal(o["shape"])
+        rng, pre, fixed = self._check_case(spec)
+        x = fixed["x"] if "x" in fixed else rng.standard_normal(o["shape"]) + 5.0
+        dout = fixed["dout"] if "dout" in fixed else rng.standard_normal(o["shape"])
+        seed = int(o["seed"]) if "seed" in o else int(rng.integers(1, 2**31))
         params = {"module": "layers", "function": "dropout_forward", "backward": q.split(".")[1],
-                  "p": o["p"], "seed": int(rng.integers(1, 2**31))}
-        tests = [self._def(f"{q}[{p}]", q, w, spec.visibility, p) for p, w in (("train", 1.0), ("test", 0.5), ("inplace", 0.5))]
-        task = Task(f"{q}[pair]", "dropout_pair", params, {"x": x, "dout": dout}, self.profile.task_timeout)
+                  "p": o["p"], "seed": seed}
+        tests = [self._def(f"{q}[{pre}{p}]", q, w, spec.visibility, pre + p)
+                 for p, w in (("train", 1.0), ("test", 0.5), ("inplace", 0.5))]
+        task = Task(f"{q}[{pre}pair]", "dropout_pair", params, {"x": x, "dout": dout}, self.profile.task_timeout)
 
         def judge(result: TaskResult) -> dict[str, Verdict]:
             out = result.outputs
@@ -759,7 +774,7 @@ class Builder:
                                 else Verdict("passed", "dout not modified"))
             return v
 
-        self._plan(task, tests, judge, ("layers",))
+        self._plan(task, tests, judge, ("layers",), expected=False)  # the student's own mask: no reference answer
 
     def check_bn_running(self, spec: CheckSpec) -> None:
         q, o = spec.qualname, spec.options
@@ -806,23 +821,44 @@ class Builder:
 
     def check_solver(self, spec: CheckSpec) -> None:
         q, o = spec.qualname, spec.options
+        public = spec.visibility == VISIBLE
+        pre = "public:" if public else ""
         for n, run in enumerate(o["runs"]):
-            rng = self.rng(f"{q}[{run['name']}]", False)
+            rng = self.rng(f"{q}[{pre}{run['name']}]", public)
             shape = tuple(run["input_shape"])
             X = rng.standard_normal((run["n_train"], *shape))
             y = rng.integers(0, run["classes"], size=run["n_train"])
             arrays = {"X_train": X, "y_train": y, "X_val": X.copy(), "y_val": y.copy()}
-            behaviour = self.profile.solver_behaviour and n == 0
+            behaviour = self.profile.solver_behaviour and n == 0 and not public
             params = {"module": run["module"], "cls": run["cls"], "kwargs": _json(run["kwargs"]),
                       "solver": _json(dict(run["solver"], verbose=False)), "seed": int(rng.integers(2**31)),
                       "bad_args": behaviour}
-            tests = [self._def(f"{q}[{run['name']}]", q, 1.0, spec.visibility, run["name"])]
+            tests = [self._def(f"{q}[{pre}{run['name']}]", q, 1.0, spec.visibility, pre + run["name"])]
             if behaviour:
                 tests += [self._def(f"{q}[{p}]", q, 0.5, spec.visibility, p) for p in ("histories", "best_params", "bad_args")]
-            task = Task(f"{q}[{run['name']}]", "solver_train", params, arrays, 6 * self.profile.task_timeout)
+            task = Task(f"{q}[{pre}{run['name']}]", "solver_train", params, arrays, 6 * self.profile.task_timeout)
             modules = (run["module"], "solver")
             model = f"{run['module'].rsplit('.', 1)[-1]}.{run['cls']}"
-            self._plan(task, tests, self._judge_solver(run, o["min_train_acc"], arrays, tests), modules, needs=(model,))
+            judge = (self._judge_solver_public(run, o["min_train_acc"], arrays, tests[0]) if public
+                     else self._judge_solver(run, o["min_train_acc"], arrays, tests))
+            self._plan(task, tests, judge, modules, needs=(model,), expected=False)  # accuracy, not answers
+
+    @staticmethod
+    def _judge_solver_public(run, min_acc, arrays, test):
+        """The kit has no reference network to recompute the accuracy with: the public run takes
+        the Solver's own measure, best_val_acc (the validation set is the training set), computed
+        with the student's model. Grading's hidden runs recompute it with the reference."""
+
+        def judge(result: TaskResult) -> dict[str, Verdict]:
+            acc = _scalar(result.outputs.get("best_val_acc"))
+            if acc is None:
+                return {test.name: Verdict("failed", "the Solver measured no finite accuracy (best_val_acc)")}
+            ok = acc >= min_acc
+            return {test.name: Verdict("passed" if ok else "failed",
+                                       f"training accuracy after training {acc:.2f} (the Solver's best_val_acc, with "
+                                       f"your model; needs {min_acc:.2f} to overfit {len(arrays['y_train'])} examples)")}
+
+        return judge
 
     def _judge_solver(self, run, min_acc, arrays, tests):
         def accuracy(params: dict, X, y) -> tuple[float | None, str | None]:
@@ -1115,9 +1151,15 @@ def _explain(b: Builder, verdicts: dict[str, Verdict]) -> None:
         for u in b.uses.get(d.function, ()):
             if s := state(u):
                 groups.setdefault(s, []).append(u)
-        for s, fns in groups.items():
-            shown = ", ".join(fns[:3]) + (f" and {len(fns) - 3} more" if len(fns) > 3 else "")
-            v.output += f" (it calls functions {s}: {shown})"
+        shown = {s: ", ".join(fns[:3]) + (f" and {len(fns) - 3} more" if len(fns) > 3 else "")
+                 for s, fns in groups.items()}
+        if v.raised and not v.not_implemented and "not implemented" in shown:
+            # e.g. a given sandwich layer fed the None of an unwritten layer: not this function's bug
+            v.not_implemented = True
+            v.output = (f"not implemented: it calls functions not implemented: {shown.pop('not implemented')} "
+                        f"(meanwhile: {v.output})")
+        for s, text in shown.items():
+            v.output += f" (it calls functions {s}: {text})"
     for fn, defs in by_function.items():
         rows = [(d.case, d.params, verdicts[d.name].status) for d in defs if d.name in verdicts]
         for case, text in diagnose.across_cases(fn, rows).items():

@@ -2,7 +2,9 @@
 
 Writing (instructor side, `grader build-template`): the engine builds every plan of the profile;
 the plans whose tests are all "visible" (spec §3's public cases, the same for every submission)
-are the public subset. Their inputs and the reference's answers on them are stored in the kit:
+are the public subset. Their inputs and the reference's answers on them are stored in the kit
+(answers only where a judge compares with them: dropout statistics and the Solver's overfitting
+run are judged from the student's own outputs):
 
     public_checks/manifest.json     profile, tasks (name, driver, params, tests, input and output
                                     keys), tolerances of each function, model parameter shapes
@@ -140,11 +142,12 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, _npy(arr))
 
 
-def expectations_data(profile: Profile | str = "cs231n", *, oracle=None) -> tuple[dict, dict[str, np.ndarray]]:
+def expectations_data(profile: Profile | str = "cs231n", *, oracle=None,
+                      reference: Path | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """(manifest, arrays) of the profile's public subset, the expected values from `oracle`
-    (default: the trusted reference, run in this process)."""
+    (default: the trusted reference in the folder `reference`, or reference_dir(), run in this process)."""
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    oracle = oracle or engine.ReferenceOracle(prof.package)
+    oracle = oracle or engine.ReferenceOracle(prof.package, root=reference)
     b = engine.build(prof, 0, oracle)  # the seed only draws hidden inputs, which are dropped
     plans = public_plans(b)
     arrays: dict[str, np.ndarray] = {}
@@ -155,7 +158,7 @@ def expectations_data(profile: Profile | str = "cs231n", *, oracle=None) -> tupl
         if t.name in seen:  # the arrays are filed by task name
             raise ValueError(f"two public tasks named {t.name}")
         seen.add(t.name)
-        outputs, info = oracle.expected(t)
+        outputs, info = oracle.expected(t) if p.expected else ({}, {})  # statistics need no answers
         for k, v in t.arrays.items():
             arrays[f"in/{t.name}/{k}"] = np.asarray(v)
         for k, v in outputs.items():
@@ -203,9 +206,12 @@ def expectations_data(profile: Profile | str = "cs231n", *, oracle=None) -> tupl
     return manifest, arrays
 
 
-def write_public_expectations(kit: Path, *, profile: Profile | str = "cs231n", oracle=None) -> list[Path]:
-    """Write kit/public_checks/ (manifest.json and expectations.npz); returns the files written."""
-    manifest, arrays = expectations_data(profile, oracle=oracle)
+def write_public_expectations(kit: Path, *, profile: Profile | str = "cs231n", oracle=None,
+                              reference: Path | None = None) -> list[Path]:
+    """Write kit/public_checks/ (manifest.json and expectations.npz); returns the files written.
+    The answers come from `oracle`, else from the reference package in the folder `reference`
+    (default: the one the grader loads, reference_dir())."""
+    manifest, arrays = expectations_data(profile, oracle=oracle, reference=reference)
     folder = Path(kit) / EXPECTATIONS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     write_npz(folder / ARRAYS, arrays)
@@ -214,14 +220,15 @@ def write_public_expectations(kit: Path, *, profile: Profile | str = "cs231n", o
     return [folder / MANIFEST, folder / ARRAYS]
 
 
-def reference_mismatches(kit: Path, profile: Profile | str = "cs231n") -> list[str]:
-    """Files of kit/<package> that do not come from the reference the grader loads
-    (reference_dir()): the answers would belong to another reference than the kit's code."""
+def reference_mismatches(kit: Path, profile: Profile | str = "cs231n", *, reference: Path | None = None) -> list[str]:
+    """Files of kit/<package> that do not come from the reference in the folder `reference`
+    (default: the one the grader loads, reference_dir()): the answers would belong to another
+    reference than the kit's code."""
     from ..paths import reference_dir
     from ..strip import strip_solutions
 
     prof = get_profile(profile) if isinstance(profile, str) else profile
-    ref, pkg = reference_dir() / prof.package, Path(kit) / prof.package
+    ref, pkg = Path(reference or reference_dir()) / prof.package, Path(kit) / prof.package
     bad = []
     for path in sorted(pkg.rglob("*.py")):
         rel = path.relative_to(pkg).as_posix()
@@ -239,21 +246,24 @@ def reference_mismatches(kit: Path, profile: Profile | str = "cs231n") -> list[s
 @dataclass(frozen=True)
 class PublicExpectationsWriter:
     """The kit generator's expectations writer: `writer(kit_folder)`. The answers come from the
-    reference the grader loads; a kit built from another reference is refused (TemplateError)."""
+    reference package in the folder `reference` (None: the one the grader loads, reference_dir()),
+    which must be the one the kit is built from: a kit whose code comes from another reference
+    is refused (TemplateError)."""
 
     profile: str = "cs231n"
+    reference: Path | None = None
 
     def __call__(self, kit: Path) -> list[Path]:
-        bad = reference_mismatches(Path(kit), self.profile)
+        bad = reference_mismatches(Path(kit), self.profile, reference=self.reference)
         if bad:
             from ..paths import reference_dir
             from ..template import TemplateError
 
             raise TemplateError(
-                "the public expectations come from the reference the grader loads ({ref}), but the kit is "
-                "built from another one ({first}); set GRADER_REFERENCE to the reference folder you build from",
-                ref=reference_dir(), first=bad[0])
-        return write_public_expectations(Path(kit), profile=self.profile)
+                "the public expectations come from the reference in {ref}, but the kit is built from another "
+                "one ({first}); give the writer the reference folder the kit is built from",
+                ref=self.reference or reference_dir(), first=bad[0])
+        return write_public_expectations(Path(kit), profile=self.profile, reference=self.reference)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -379,7 +389,7 @@ class StoredOracle:
         self._info = {t["name"]: t["info"] for t in stored.manifest["tasks"]}
 
     def expected(self, task: Task) -> tuple[dict, dict]:
-        if task.name not in self.stored.outputs:
+        if not self.stored.outputs.get(task.name):  # none stored: its judge needs no reference answer
             raise ExpectationsError(ExpectationsError.STALE, path=self.stored.folder / MANIFEST,
                                     detail=f"no stored answer for {task.name}")
         outputs = {k: np.array(v, dtype=np.float64) for k, v in self.stored.outputs[task.name].items()}
@@ -534,8 +544,9 @@ def _label(t: dict) -> str:
 
 def _shown_name(name: str) -> str:
     """`layers.affine_forward[public]` -> `layers.affine_forward`; `fc_net.TwoLayerNet[public:loss]`
-    -> `fc_net.TwoLayerNet[loss]` (every case here is the public one)."""
-    return name.replace("[public]", "").replace("[public:", "[")
+    -> `fc_net.TwoLayerNet[loss]`; `...[public_batchnorm:loss]` -> `...[batchnorm:loss]` (every
+    case here is a public one)."""
+    return name.replace("[public]", "").replace("[public:", "[").replace("[public_", "[")
 
 
 def _err(t: dict) -> str:

@@ -11,6 +11,7 @@ several alternative `dims`, of which the per-submission seed picks one (hidden s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -234,11 +235,103 @@ Spec = LayerSpec | CallSpec | OptimSpec | ModelSpec | CheckSpec
 
 
 @dataclass(frozen=True)
+class AccuracyFormula:
+    """Points for a trained model's accuracy X (in percent), as settings rather than code.
+
+    fraction = (X - offset) / span, with floor(X - offset) first when `floor` is on, clipped to
+    [0, 1] when `clip` is on; span 0 is a step: 1 from X >= offset on, else 0.
+    ECE C147: AccuracyFormula(offset=32, span=28, floor=True) = min(floor(X - 32) / 28, 1), clipped
+    at 0. CS231n's "at least 50%": AccuracyFormula(offset=50, span=0).
+    """
+
+    offset: float
+    span: float
+    floor: bool = False
+    clip: bool = True
+
+    def fraction(self, accuracy: float) -> float:
+        """The points fraction of an accuracy given as a fraction (0.53 for 53%)."""
+        x = 100.0 * float(accuracy)
+        if not math.isfinite(x):
+            return 0.0
+        if self.span == 0:
+            return 1.0 if x >= self.offset - 1e-9 else 0.0
+        d = x - self.offset
+        if self.floor:
+            d = math.floor(d + 1e-9)  # 60.0 must not floor to 59 by rounding
+        f = d / self.span
+        return min(max(f, 0.0), 1.0) if self.clip else f
+
+    def describe(self, what: str = "X") -> str:
+        if self.span == 0:
+            return f"1 if {what} >= {self.offset:g}% else 0"
+        inner = f"floor({what} - {self.offset:g})" if self.floor else f"({what} - {self.offset:g})"
+        text = f"{inner} / {self.span:g}"
+        return f"clip({text}, 0, 1), {what} in percent" if self.clip else f"{text}, {what} in percent"
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """A notebook of the assignment: executed when grading, its trained model scored.
+
+    file: its file name in the submission (found anywhere inside, beside the package first).
+    variable: the kernel variable holding the scored model (None: execute only, no accuracy).
+    classes: the class names that model may have; it is rebuilt with the reference's class.
+    formula: points fraction from the recomputed accuracy on `split` ("validation" or "test",
+    the two halves of the real test batch the notebook never sees); points: the test's weight.
+    """
+
+    file: str
+    variable: str | None = "best_model"
+    classes: tuple[str, ...] = ("FullyConnectedNet",)
+    formula: AccuracyFormula | None = None
+    points: float = 0.0
+    split: str = "validation"
+
+    def __post_init__(self):
+        if self.split not in ("validation", "test"):
+            raise ValueError(f"{self.file}: split must be 'validation' or 'test', not {self.split!r}")
+
+    @property
+    def stem(self) -> str:
+        return self.file[:-6] if self.file.endswith(".ipynb") else self.file
+
+
+@dataclass(frozen=True)
+class NotebookSettings:
+    """How notebooks are executed (in the sandbox) and how their models are scored.
+
+    Times are wall seconds: startup_timeout for the kernel to answer, cell_timeout per cell,
+    notebook_timeout for one notebook's cells in total, total_timeout for all the notebooks of
+    a submission. A cell over its limit is interrupted (interrupt_grace seconds to answer, or
+    the kernel counts as hung and the notebook stops). Outputs beyond max_cell_output_bytes per
+    cell or max_notebook_bytes per notebook are dropped (noted). env: extra environment of the kernel
+    (e.g. (("QUICK", "1"),) for the notebooks' short mode). mean_images: how many training
+    images the notebooks' mean image is taken over (get_CIFAR10_data's num_training).
+    """
+
+    startup_timeout: float = 60.0
+    cell_timeout: float = 1800.0
+    notebook_timeout: float = 3600.0
+    total_timeout: float = 4 * 3600.0
+    interrupt_grace: float = 10.0
+    export_timeout: float = 120.0
+    memory_bytes: int = 8 << 30
+    file_size_bytes: int = 256 << 20
+    max_notebook_bytes: int = 50 << 20
+    max_cell_output_bytes: int = 2 << 20
+    env: tuple[tuple[str, str], ...] = ()
+    mean_images: int = 49000
+
+
+@dataclass(frozen=True)
 class Profile:
     """A course variant: its package, which files students edit, and every description.
 
     module_deps: for each module, the package modules it imports (an import that hangs makes
     every dependent check an error without running it).
+    notebooks: the assignment's notebooks (executed, their models' accuracy scored) and
+    notebook_settings how (see NotebookSpec, NotebookSettings).
     """
 
     name: str
@@ -251,6 +344,8 @@ class Profile:
     task_timeout: float = 10.0
     import_timeout: float = 20.0
     total_timeout: float = 240.0
+    notebooks: tuple[NotebookSpec, ...] = ()
+    notebook_settings: NotebookSettings = NotebookSettings()
 
     def functions(self) -> list[str]:
         """Qualified names (module.function / module.Class) of everything the profile grades."""

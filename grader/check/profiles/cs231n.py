@@ -11,6 +11,7 @@ import numpy as np
 
 from ..spec import (
     VISIBLE,
+    AccuracyFormula,
     Arg,
     Case,
     CallSpec,
@@ -18,6 +19,8 @@ from ..spec import (
     LayerSpec,
     ModelConfig,
     ModelSpec,
+    NotebookSettings,
+    NotebookSpec,
     OptimSpec,
     Profile,
     Tol,
@@ -79,6 +82,39 @@ def _loss_public(rs):
     return {"x": 0.001 * rs.randn(50, 10), "y": rs.randint(10, size=50)}
 
 
+@_seeded
+def _dropout_public(rs):
+    """The Dropout notebook's input (x = randn + 10 after seeding 231), at a smaller size."""
+    return {"x": rs.randn(100, 200) + 10}
+
+
+@_seeded
+def _dropout_backward_public(rs):
+    x = rs.randn(10, 10) + 10
+    return {"x": x, "dout": rs.randn(*x.shape)}
+
+
+@_seeded
+def _affine_relu_public(rs):
+    return {"x": rs.randn(2, 3, 4), "w": rs.randn(12, 10), "b": rs.randn(10)}
+
+
+@_seeded
+def _conv_relu_public(rs):
+    return {"x": rs.randn(2, 3, 8, 8), "w": rs.randn(3, 3, 3, 3), "b": rs.randn(3)}
+
+
+@_seeded
+def _conv_bn_relu_public(rs):
+    return {"x": rs.randn(2, 3, 6, 6), "w": rs.randn(3, 3, 3, 3), "b": rs.randn(3),
+            "gamma": 1 + 0.5 * rs.randn(3), "beta": rs.randn(3)}
+
+
+@_seeded
+def _conv_relu_pool_public(rs):
+    return {"x": rs.randn(2, 3, 16, 16), "w": rs.randn(3, 3, 3, 3), "b": rs.randn(3)}
+
+
 def _optim_wdw():
     w = np.linspace(-0.4, 0.6, num=20).reshape(4, 5)
     dw = np.linspace(-0.6, 0.4, num=20).reshape(4, 5)
@@ -114,6 +150,44 @@ def _two_layer_public():
             "b2": np.linspace(-0.9, 0.1, num=C),
         },
     }
+
+
+def _fc_public(normalization=None):
+    """The FullyConnectedNets notebook's initial-loss check (seed 231, N, D, H1, H2, C = 2, 15, 20,
+    30, 10, weight_scale 5e-2): X and y, then the weights drawn in the reference's order, so the
+    reference's loss at reg 0 is spec §3's 2.3004790897684924 (batchnorm 2.2611955101340957,
+    layernorm 2.2378310041)."""
+
+    def make():
+        rs = np.random.RandomState(231)
+        N, D, H1, H2, C = 2, 15, 20, 30, 10
+        X = rs.randn(N, D)
+        y = rs.randint(C, size=(N,))
+        dims = [D, H1, H2, C]
+        params = {}
+        for i in range(3):
+            params[f"W{i + 1}"] = 5e-2 * rs.randn(dims[i], dims[i + 1])
+            params[f"b{i + 1}"] = np.zeros(dims[i + 1])
+            if normalization and i < 2:
+                params[f"gamma{i + 1}"] = np.ones(dims[i + 1])
+                params[f"beta{i + 1}"] = np.zeros(dims[i + 1])
+        return {"X": X, "y": y, "params": params}
+
+    return make
+
+
+def _cnn_public():
+    """The ConvolutionalNetworks notebook's small net (seed 231, two 3x16x16 images, 3 filters of
+    3x3, hidden 7, weight_scale 1e-3): its initial loss is about log(10)."""
+    rs = np.random.RandomState(231)
+    X = rs.randn(2, 3, 16, 16)
+    y = rs.randint(10, size=(2,))
+    params = {
+        "W1": 1e-3 * rs.randn(3, 3, 3, 3), "b1": np.zeros(3),
+        "W2": 1e-3 * rs.randn(3 * 8 * 8, 7), "b2": np.zeros(7),
+        "W3": 1e-3 * rs.randn(7, 10), "b3": np.zeros(10),
+    }
+    return {"X": X, "y": y, "params": params}
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -293,9 +367,15 @@ LOSSES = tuple(
     for name, hints in (("svm_loss", ("svm_correct_class",)), ("softmax_loss", ("softmax_overflow",)))
 )
 
+# Dropout is judged by statistics and by its own mask, not against the reference: the public
+# cases (points 0: they share the function's points with the hidden ones) use fixed inputs.
 DROPOUT = (
+    CheckSpec("layers.dropout_forward", "dropout_forward", points=0, visibility=VISIBLE,
+              options={"ps": (0.25, 0.4, 0.7), "shift": 10.0, "fixed": _dropout_public}),
     CheckSpec("layers.dropout_forward", "dropout_forward", points=3,
               options={"ps": (0.25, 0.4, 0.7), "shape": (100, 200), "shift": 10.0}),
+    CheckSpec("layers.dropout_backward", "dropout_backward", points=0, visibility=VISIBLE,
+              options={"p": 0.2, "seed": 123, "fixed": _dropout_backward_public}),
     CheckSpec("layers.dropout_backward", "dropout_backward", points=1, options={"p": 0.6, "shape": (20, 30)}),
 )
 
@@ -317,7 +397,8 @@ LAYER_UTILS = (
         module="layer_utils", forward="affine_relu_forward", backward=("affine_relu_backward",),
         args=(Arg("x", ("N", "*S")), Arg("w", ("D", "M")), Arg("b", ("M",))),
         call=("x", "w", "b"), grads=("x", "w", "b"), out_shape=_affine_out,
-        cases=(Case("random", _sandwich_hidden),),
+        cases=(Case("public", {"N": 2, "S": (3, 4), "D": 12, "M": 10}, visibility=VISIBLE, fixed=_affine_relu_public),
+               Case("random", _sandwich_hidden)),
         points={"affine_relu_forward": 0.5, "affine_relu_backward": 0.5},
         uses={"affine_relu_forward": ("layers.affine_forward", "layers.relu_forward"),
               "affine_relu_backward": ("layers.affine_backward", "layers.relu_backward")},
@@ -325,7 +406,9 @@ LAYER_UTILS = (
     LayerSpec(
         module="layer_utils", forward="conv_relu_forward", backward=("conv_relu_backward",),
         args=CONV_ARGS, call=("x", "w", "b", "@conv_param"), grads=("x", "w", "b"), out_shape=_conv_out,
-        cases=(Case("random", _conv_small, {"conv_param": CONV1}),),
+        cases=(Case("public", dict(_conv_small, H=8, W=8), {"conv_param": CONV1}, visibility=VISIBLE,
+                    fixed=_conv_relu_public),
+               Case("random", _conv_small, {"conv_param": CONV1})),
         points={"conv_relu_forward": 0.5, "conv_relu_backward": 0.5},
         uses={"conv_relu_forward": ("layers.relu_forward",), "conv_relu_backward": ("layers.relu_backward",)},
     ),
@@ -334,7 +417,9 @@ LAYER_UTILS = (
         args=CONV_ARGS + (Arg("gamma", ("F",)), Arg("beta", ("F",))),
         call=("x", "w", "b", "gamma", "beta", "@conv_param", "@bn_param"), grads=("x", "w", "b", "gamma", "beta"),
         out_shape=_conv_out,
-        cases=(Case("random", _conv_small, {"conv_param": CONV1, "bn_param": TRAIN}),),
+        cases=(Case("public", _conv_small, {"conv_param": CONV1, "bn_param": TRAIN}, visibility=VISIBLE,
+                    fixed=_conv_bn_relu_public),
+               Case("random", _conv_small, {"conv_param": CONV1, "bn_param": TRAIN})),
         points={"conv_bn_relu_forward": 0.5, "conv_bn_relu_backward": 0.5},
         uses={"conv_bn_relu_forward": ("layers.spatial_batchnorm_forward", "layers.relu_forward"),
               "conv_bn_relu_backward": ("layers.spatial_batchnorm_backward", "layers.relu_backward")},
@@ -343,7 +428,9 @@ LAYER_UTILS = (
         module="layer_utils", forward="conv_relu_pool_forward", backward=("conv_relu_pool_backward",),
         args=CONV_ARGS, call=("x", "w", "b", "@conv_param", "@pool_param"), grads=("x", "w", "b"),
         out_shape=_conv_pool_out,
-        cases=(Case("random", _conv_small, {"conv_param": CONV1, "pool_param": POOL}),),
+        cases=(Case("public", dict(_conv_small, H=16, W=16), {"conv_param": CONV1, "pool_param": POOL},
+                    visibility=VISIBLE, fixed=_conv_relu_pool_public),
+               Case("random", _conv_small, {"conv_param": CONV1, "pool_param": POOL})),
         points={"conv_relu_pool_forward": 0.5, "conv_relu_pool_backward": 0.5},
         uses={"conv_relu_pool_forward": ("layers.relu_forward",), "conv_relu_pool_backward": ("layers.relu_backward",)},
     ),
@@ -365,6 +452,7 @@ OPTIM = (
 
 # ----------------------------------------------------------------------------- models
 
+FC_PUBLIC = {"hidden_dims": [20, 30], "input_dim": 15, "num_classes": 10, "weight_scale": 5e-2, "dtype": "float64"}
 FC_USES = ("layers.affine_forward", "layers.affine_backward", "layers.relu_forward", "layers.relu_backward",
            "layers.softmax_loss")
 MODELS = (
@@ -382,6 +470,16 @@ MODELS = (
     ModelSpec(
         module="classifiers.fc_net", cls="FullyConnectedNet", points=14,
         configs=(
+            ModelConfig("public", FC_PUBLIC, input_shape=(15,), N=2, classes=10, regs=(0.0, 3.14),
+                        visibility=VISIBLE, fixed=_fc_public()),
+            ModelConfig("public_batchnorm", dict(FC_PUBLIC, normalization="batchnorm"), input_shape=(15,), N=2,
+                        classes=10, regs=(0.0, 3.14), visibility=VISIBLE, fixed=_fc_public("batchnorm")),
+            ModelConfig("public_layernorm", dict(FC_PUBLIC, normalization="layernorm"), input_shape=(15,), N=2,
+                        classes=10, regs=(0.0,), visibility=VISIBLE, fixed=_fc_public("layernorm")),
+            # the Dropout notebook's net (keep 0.75, seed 123): judged against its own numeric gradient
+            ModelConfig("public_dropout", dict(FC_PUBLIC, dropout_keep_ratio=0.75, seed=123), input_shape=(15,), N=2,
+                        classes=10, regs=(0.0, 3.14), visibility=VISIBLE, dropout=True,
+                        nodrop_kwargs={"dropout_keep_ratio": 1}, fixed=_fc_public()),
             ModelConfig("none", {"hidden_dims": [20, 30], "input_dim": 15, "num_classes": 10, "weight_scale": 5e-2,
                                  "dtype": "float64"}, input_shape=(15,), N=6, classes=10, regs=(0.0, 3.14)),
             ModelConfig("batchnorm", {"hidden_dims": [9, 7], "input_dim": 12, "num_classes": 5, "weight_scale": 5e-2,
@@ -406,6 +504,10 @@ MODELS = (
     ModelSpec(
         module="classifiers.cnn", cls="ThreeLayerConvNet", points=7,
         configs=(
+            ModelConfig("public", {"input_dim": (3, 16, 16), "num_filters": 3, "filter_size": 3, "hidden_dim": 7,
+                                   "num_classes": 10, "weight_scale": 1e-3, "dtype": "float64"},
+                        input_shape=(3, 16, 16), N=2, classes=10, regs=(0.0, 0.5), visibility=VISIBLE,
+                        fixed=_cnn_public),
             ModelConfig("small", {"input_dim": (3, 8, 8), "num_filters": 3, "filter_size": 3, "hidden_dim": 7,
                                   "num_classes": 5, "weight_scale": 1e-1, "dtype": "float64"},
                         input_shape=(3, 8, 8), N=4, classes=5, regs=(0.0, 0.5)),
@@ -424,15 +526,20 @@ MODELS = (
 )
 
 # The Solver is given: these check that the student's models train with it (overfitting a small
-# random set; validation = training data, so the best parameters are the best on it).
+# random set; validation = training data, so the best parameters are the best on it). The public
+# run (fixed data, points 0: it shares the Solver's points) overfits 25 examples with TwoLayerNet.
+_TWO_LAYER_RUN = {
+    "name": "TwoLayerNet", "module": "classifiers.fc_net", "cls": "TwoLayerNet",
+    "kwargs": {"input_dim": 12, "hidden_dim": 60, "num_classes": 5, "weight_scale": 2e-1},
+    "input_shape": (12,), "classes": 5, "n_train": 25,
+    "solver": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "num_epochs": 30, "batch_size": 25},
+}
 SOLVER = (
+    CheckSpec("solver.Solver", "solver", points=0, visibility=VISIBLE,
+              options={"runs": (_TWO_LAYER_RUN,), "min_train_acc": 0.9}),
     CheckSpec("solver.Solver", "solver", points=5, options={
         "runs": (
-            {"name": "TwoLayerNet", "module": "classifiers.fc_net", "cls": "TwoLayerNet",
-             "kwargs": {"input_dim": 12, "hidden_dim": 60, "num_classes": 5, "weight_scale": 2e-1},
-             "input_shape": (12,), "classes": 5, "n_train": 25,
-             "solver": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "num_epochs": 30,
-                        "batch_size": 25}},
+            _TWO_LAYER_RUN,
             {"name": "FullyConnectedNet", "module": "classifiers.fc_net", "cls": "FullyConnectedNet",
              "kwargs": {"hidden_dims": [50, 40], "input_dim": 12, "num_classes": 5, "weight_scale": 2e-1,
                         "dtype": "float64"},
@@ -448,6 +555,23 @@ SOLVER = (
         ),
         "min_train_acc": 0.9,
     }),
+)
+
+# ----------------------------------------------------------------------------- notebooks
+
+# The four notebooks of the kit; each leaves its final model in `best_model` (notebooks/README.md).
+# Targets as the notebooks state them (spec §4: CS231n's "FC net at least 50%" is a step at 50),
+# on the grader's held-out half of the real test batch. Not graded: the conv net's "above 40%
+# training accuracy after one epoch" (that model is replaced by the open-ended one before the end).
+NOTEBOOKS = (
+    NotebookSpec("FullyConnectedNets.ipynb", classes=("FullyConnectedNet",),
+                 formula=AccuracyFormula(offset=50, span=0), points=5.0),
+    NotebookSpec("BatchNormalization.ipynb", classes=("FullyConnectedNet",),
+                 formula=AccuracyFormula(offset=50, span=0), points=5.0),
+    NotebookSpec("Dropout.ipynb", classes=("FullyConnectedNet",),
+                 formula=AccuracyFormula(offset=60, span=0), points=5.0),
+    NotebookSpec("ConvolutionalNetworks.ipynb", classes=("ThreeLayerConvNet",),
+                 formula=AccuracyFormula(offset=60, span=0), points=5.0),
 )
 
 PROFILE = Profile(
@@ -466,4 +590,6 @@ PROFILE = Profile(
         "solver": ("optim",),
     },
     solver_behaviour=False,
+    notebooks=NOTEBOOKS,
+    notebook_settings=NotebookSettings(),
 )

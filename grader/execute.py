@@ -1,0 +1,540 @@
+"""Execute a submission's notebooks in the sandbox; bring back the executed notebooks and the models.
+
+Pipeline for one submission (each a small step below):
+
+1. find     each notebook the profile names, anywhere in the submission (beside the package first)
+2. load     as plain JSON, with size caps: invalid JSON, an empty file or a notebook without code
+            each become a status with a message, never an exception
+3. restore  the kit's locked cells, by checksum (grader.integrity), noting every repair
+4. run      every notebook in the sandboxed child (grader/nbdriver.py: nbclient and the kernel run
+            inside the child's namespaces, limits and uid); per-cell timeouts, a notebook budget,
+            a hung or dead kernel detected; the model exported as plain arrays
+5. write    the executed notebook into the output folder, always (on failure, what there is)
+
+CIFAR-10 for the child: a folder holding the real training batches and a stand-in test_batch
+(a copy of data_batch_5), so the notebooks run unchanged while the real test images, on which
+the parent scores (grader.score), stay out of the child's sight: the real data's folder is
+covered by an empty tmpfs in the child's mount namespace.
+
+Nothing here imports or evaluates student code: notebooks are parsed as JSON, results come
+back as float64 arrays and small JSON through the sandbox.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
+from .check.spec import NotebookSettings, NotebookSpec
+from .integrity import Repair, restore_locked
+from .sandbox import Limits, Task, run_tasks
+
+log = logging.getLogger(__name__)
+
+DRIVER = Path(__file__).with_name("nbdriver.py")
+BATCH_FOLDER = "cifar-10-batches-py"
+TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST_BATCH = "test_batch"
+META = "batches.meta"
+DECOY_SOURCE = "data_batch_5"  # the stand-in test_batch the notebooks see
+NOTEBOOK_FOLDER = "_notebooks"  # in the workdir: the notebooks as they will run
+DATA_FOLDER = "_data"  # in the workdir: the child's CIFAR-10
+SKIP_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+MARGIN = 60.0  # seconds the parent waits beyond the driver's own deadlines
+ACCURACY_LINE = re.compile(r"accura", re.IGNORECASE)
+
+
+class DataError(Exception):
+    """CIFAR-10 given but unusable (a set-up problem, not the student's)."""
+
+
+# ----------------------------------------------------------------------------- CIFAR-10
+
+
+@dataclass(frozen=True)
+class CifarSource:
+    """Where the real CIFAR-10 is: an archive ("tar") or the batch folder ("dir"), and the
+    folder hidden from the sandbox so its test images stay unseen."""
+
+    kind: str
+    location: Path
+    hide: Path
+
+
+def locate_cifar(path: Path | str) -> CifarSource:
+    """The CIFAR-10 at `path` (the .tar.gz archive, the batch folder, or a folder holding either).
+
+    Raises DataError with what to fix."""
+    path = Path(path).expanduser().resolve()
+    if path.is_file():
+        kind, location = "tar", path
+    elif path.is_dir():
+        if (path / TEST_BATCH).is_file() or (path / TRAIN_BATCHES[0]).is_file():
+            kind, location = "dir", path
+        elif (path / BATCH_FOLDER).is_dir():
+            kind, location = "dir", path / BATCH_FOLDER
+        elif (path / "cifar-10-python.tar.gz").is_file():
+            kind, location = "tar", path / "cifar-10-python.tar.gz"
+        else:
+            raise DataError(f"{path}: no CIFAR-10 there (expected the cifar-10-python.tar.gz archive, "
+                            f"or data_batch_1..5 and test_batch, or a {BATCH_FOLDER}/ folder)")
+    else:
+        raise DataError(f"{path}: CIFAR-10 not found (no such file or folder)")
+    hide = location.parent if kind == "tar" else location
+    if hide == Path(hide.anchor):
+        raise DataError(f"{location}: put CIFAR-10 in a folder of its own (the grader hides that folder "
+                        "from student code, and cannot hide the root folder)")
+    return CifarSource(kind, location, hide)
+
+
+def read_batches(src: CifarSource, names) -> dict[str, bytes]:
+    """The raw bytes of the named batch files (trusted data; nothing is unpickled here)."""
+    wanted, found = set(names), {}
+    if src.kind == "dir":
+        for name in wanted:
+            if (src.location / name).is_file():
+                found[name] = (src.location / name).read_bytes()
+    else:
+        try:
+            with tarfile.open(src.location, mode="r:*") as tf:
+                for member in tf:
+                    base = member.name.rstrip("/").rsplit("/", 1)[-1]
+                    if base in wanted and base not in found and member.isfile():
+                        found[base] = tf.extractfile(member).read()
+                        if len(found) == len(wanted):
+                            break
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            raise DataError(f"{src.location}: unreadable CIFAR-10 archive ({type(exc).__name__}: {exc})") from exc
+    return found
+
+
+_CHILD_DATA: dict[tuple, Path] = {}
+
+
+def _cleanup_child_data() -> None:
+    for folder in _CHILD_DATA.values():
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    _CHILD_DATA.clear()
+
+
+atexit.register(_cleanup_child_data)
+
+
+def child_data_folder(src: CifarSource) -> Path:
+    """A folder laid out like cifar-10-batches-py: the real training batches, batches.meta, and
+    as test_batch a copy of data_batch_5 (built once per process and data set, then reused)."""
+    st = src.location.stat()
+    key = (str(src.location), st.st_size, st.st_mtime_ns)
+    if key in _CHILD_DATA and _CHILD_DATA[key].is_dir():
+        return _CHILD_DATA[key]
+    batches = read_batches(src, TRAIN_BATCHES + (META,))
+    missing = [n for n in TRAIN_BATCHES if n not in batches]
+    if missing:
+        raise DataError(f"{src.location}: no {', '.join(missing)} in this CIFAR-10")
+    folder = Path(tempfile.mkdtemp(prefix="grader-cifar-")) / BATCH_FOLDER
+    folder.mkdir()
+    for name, data in batches.items():
+        (folder / name).write_bytes(data)
+    (folder / TEST_BATCH).write_bytes(batches[DECOY_SOURCE])
+    for p in folder.iterdir():
+        os.chmod(p, 0o644)
+    os.chmod(folder, 0o755)
+    os.chmod(folder.parent, 0o755)
+    _CHILD_DATA[key] = folder
+    return folder
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for p in sorted(src.iterdir()):
+        try:
+            os.link(p, dest / p.name)
+        except OSError:
+            shutil.copyfile(p, dest / p.name)
+
+
+# ----------------------------------------------------------------------------- finding and loading
+
+
+def _skip_dir(name: str) -> bool:
+    return name in SKIP_DIRS or name.startswith(".")
+
+
+def find_notebook(root: Path, file: str, near: Path | None = None) -> Path | None:
+    """The submission's copy of `file`: the one beside the package (`near`) if there, else the
+    shallowest (then first by name); an exact name wins over a case-insensitive match."""
+    root = Path(root)
+    exact, loose = [], []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d))
+        for name in filenames:
+            p = Path(dirpath) / name
+            if name.lower() != file.lower() or not stat.S_ISREG(p.lstat().st_mode):
+                continue
+            (exact if name == file else loose).append(p)
+    for group in (exact, loose):
+        if not group:
+            continue
+        if near is not None:
+            for p in group:
+                if p.parent == Path(near):
+                    return p
+        return min(group, key=lambda p: (len(p.relative_to(root).parts), str(p)))
+    return None
+
+
+def _rebuilt(raw: dict) -> nbformat.NotebookNode:
+    """A valid v4 notebook from the cells of a notebook nbformat rejects (sources kept, outputs dropped)."""
+    nb = new_notebook()
+    for cell in raw.get("cells", []):
+        if not isinstance(cell, dict):
+            continue
+        source = cell.get("source", "")
+        source = "".join(s for s in source if isinstance(s, str)) if isinstance(source, list) else str(source)
+        make = {"code": new_code_cell, "markdown": new_markdown_cell}.get(cell.get("cell_type"), new_raw_cell)
+        tags = (cell.get("metadata") or {}).get("tags") if isinstance(cell.get("metadata"), dict) else None
+        metadata = {"tags": [t for t in tags if isinstance(t, str)]} if isinstance(tags, list) else {}
+        new = make(source=source, metadata=metadata)
+        if isinstance(cell.get("id"), str) and re.fullmatch(r"[a-zA-Z0-9-_]{1,64}", cell["id"]):
+            new["id"] = cell["id"]
+        nb.cells.append(new)
+    return nb
+
+
+def load_notebook(path: Path, max_bytes: int) -> tuple[nbformat.NotebookNode | None, str, str]:
+    """(notebook, status, message): status "ok" (message: a note or ""), "invalid" or "empty"."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        return None, "empty", f"{path.name} is an empty file (0 bytes): nothing to execute"
+    if size > max_bytes:
+        return None, "invalid", f"{path.name} is {size} bytes, more than the {max_bytes} a notebook may have"
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, "invalid", f"{path.name} is not a notebook: not UTF-8 text ({exc.reason} at byte {exc.start})"
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, "invalid", (f"{path.name} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): "
+                                 "the file is damaged or not a notebook; open and save it in Jupyter, then resubmit")
+    except RecursionError:
+        return None, "invalid", f"{path.name} is not a notebook: JSON nested too deeply"
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
+        return None, "invalid", f"{path.name} is JSON but not a Jupyter notebook (no list of cells)"
+    note = ""
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 - any nbformat complaint: keep the cells, drop the rest
+        nb = _rebuilt(raw)
+        first = (str(exc).splitlines() or [""])[0][:200]
+        note = f"{path.name} does not follow the notebook format ({first}); its cells were kept"
+    if not any(c.cell_type == "code" and c.source.strip() for c in nb.cells):
+        return None, "empty", f"{path.name} has no code cells: nothing to execute"
+    return nb, "ok", note
+
+
+def printed_accuracy(nb) -> list[str]:
+    """The lines mentioning accuracy that the notebook's last such cell printed (for the report;
+    never scored)."""
+    found: list[str] = []
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        lines = []
+        for out in cell.get("outputs") or []:
+            if not isinstance(out, dict):
+                continue
+            text = out.get("text") if out.get("output_type") == "stream" else (out.get("data") or {}).get("text/plain")
+            if isinstance(text, list):
+                text = "".join(t for t in text if isinstance(t, str))
+            if isinstance(text, str):
+                lines += [ln.strip()[:160] for ln in text.splitlines() if ACCURACY_LINE.search(ln)]
+        if lines:
+            found = lines
+    return found[-3:]
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+@dataclass
+class CellResult:
+    index: int
+    status: str  # ok | error | timeout | dead kernel | not run
+    ename: str = ""
+    evalue: str = ""
+    seconds: float | None = None
+
+    def describe(self) -> str:
+        if self.status == "error":
+            return f"cell {self.index}: {self.ename}: {self.evalue}".rstrip(": ")
+        if self.status == "timeout":
+            return f"cell {self.index} timed out: {self.evalue}"
+        if self.status == "dead kernel":
+            return f"cell {self.index}: the kernel died while running it"
+        return f"cell {self.index}: {self.status}" + (f" ({self.evalue})" if self.evalue else "")
+
+
+@dataclass
+class NotebookRun:
+    """What happened to one notebook of the profile."""
+
+    spec: NotebookSpec
+    status: str  # executed | missing | invalid | empty | skipped | failed
+    message: str = ""
+    source: str | None = None  # its path inside the submission
+    notes: list[str] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    cells: list[CellResult] = field(default_factory=list)
+    code_cells: int = 0
+    kernel: str = "not started"  # running (finished normally) | died | hung | failed to start | not started
+    kernel_message: str = ""
+    budget_exhausted: bool = False
+    model: dict = field(default_factory=dict)  # class, dtype, normalization, ... or {"error": ...}
+    arrays: dict = field(default_factory=dict)  # "model.W1", "bn0.running_mean", ... float64
+    printed: list[str] = field(default_factory=list)  # accuracy lines the notebook printed
+    output: Path | None = None  # the executed notebook written to the output folder
+    seconds: float = 0.0
+    isolation: dict = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[CellResult]:
+        return [c for c in self.cells if c.status not in ("ok", "not run")]
+
+
+def _write_notebook(nb, path: Path, note: str | None = None) -> Path:
+    """Write a notebook node (with a grader note in its metadata when it was not executed)."""
+    if note:
+        nb.metadata["grader"] = {"executed": False, "note": note}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        text = nbformat.writes(nb)
+    except Exception:  # noqa: BLE001 - a repaired notebook nbformat still dislikes
+        text = json.dumps(nb, indent=1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _unpack_notebook(arr: np.ndarray | None, length) -> bytes | None:
+    """The executed notebook's bytes from the child's uint32-packed array (None if malformed)."""
+    if arr is None or not isinstance(length, int) or length < 0 or arr.ndim != 1 or len(arr) * 4 < length:
+        return None
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr >= 2**32) or np.any(arr != np.floor(arr)):
+        return None
+    return arr.astype(np.uint32).tobytes()[:length]
+
+
+def _cells_from(info_cells) -> list[CellResult]:
+    cells = []
+    if not isinstance(info_cells, dict):
+        return cells
+    for key, c in info_cells.items():
+        if not (isinstance(key, str) and key.isdigit() and isinstance(c, dict)):
+            continue
+        seconds = c.get("seconds")
+        cells.append(CellResult(
+            index=int(key),
+            status=str(c.get("status", "?"))[:20],
+            ename=str(c.get("ename", ""))[:200],
+            evalue=str(c.get("evalue", c.get("reason", "")))[:500],
+            seconds=float(seconds) if isinstance(seconds, (int, float)) else None,
+        ))
+    return sorted(cells, key=lambda c: c.index)
+
+
+def prepare(run: NotebookRun, root: Path, near: Path | None, settings: NotebookSettings,
+            locked: dict[str, list[dict]]) -> nbformat.NotebookNode | None:
+    """Steps 1-3 for one notebook; the notebook to execute, or None (run.status says why)."""
+    path = find_notebook(root, run.spec.file, near)
+    if path is None:
+        run.status = "missing"
+        run.message = f"{run.spec.file} was not found in the submission"
+        return None
+    run.source = path.relative_to(root).as_posix()
+    if path.name != run.spec.file:
+        run.notes.append(f"found as {run.source}")
+    nb, status, message = load_notebook(path, settings.max_notebook_bytes)
+    if nb is None:
+        run.status, run.message = status, message
+        return None
+    if message:
+        run.notes.append(message)
+    run.printed = printed_accuracy(nb)  # what the submitted outputs claim (replaced after execution)
+    entries = locked.get(run.spec.file)
+    if entries is None:
+        run.notes.append("no locked-cell checksums for this notebook in the kit: locked cells not verified")
+    else:
+        run.repairs = restore_locked(nb, entries)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def run_notebooks(
+    specs,
+    *,
+    root: Path,
+    package_dir: Path | None,
+    workdir: Path,
+    package: str,
+    out_dir: Path,
+    settings: NotebookSettings,
+    data: CifarSource | None,
+    locked: dict[str, list[dict]],
+    limits: Limits | None = None,
+) -> list[NotebookRun]:
+    """Execute every notebook of `specs` found in the submission at `root`; one NotebookRun each.
+
+    workdir: the assembled working copy (the package the notebooks import); the notebooks and the
+    child's CIFAR-10 are added to it. Executed notebooks go to out_dir/notebooks/. data None:
+    nothing is executed (status "skipped"), the notebooks are still checked and written."""
+    runs = [NotebookRun(spec, "pending") for spec in specs]
+    ready: list[tuple[NotebookRun, nbformat.NotebookNode]] = []
+    near = Path(package_dir).parent if package_dir is not None else None
+    nb_out = Path(out_dir) / "notebooks"
+    for run in runs:
+        nb = prepare(run, Path(root), near, settings, locked)
+        if nb is None:
+            continue
+        if data is None:
+            run.status = "skipped"
+            run.message = "not executed: CIFAR-10 not found"
+            run.output = _write_notebook(nb, nb_out / run.spec.file, "not executed: CIFAR-10 was not available")
+            continue
+        ready.append((run, nb))
+    if not ready:
+        return runs
+
+    (Path(workdir) / NOTEBOOK_FOLDER).mkdir(exist_ok=True)
+    _link_or_copy(child_data_folder(data), Path(workdir) / DATA_FOLDER / BATCH_FOLDER)
+    tasks = []
+    for k, (run, nb) in enumerate(ready):
+        rel = f"{NOTEBOOK_FOLDER}/{k}.ipynb"
+        (Path(workdir) / rel).write_text(nbformat.writes(nb), encoding="utf-8")
+        params = {
+            "notebook": rel,
+            "package": package,
+            "data": f"{DATA_FOLDER}/{BATCH_FOLDER}",
+            "env": dict(settings.env),
+            "startup_timeout": settings.startup_timeout,
+            "cell_timeout": settings.cell_timeout,
+            "notebook_timeout": settings.notebook_timeout,
+            "interrupt_grace": settings.interrupt_grace,
+            "export_timeout": settings.export_timeout,
+            "variable": run.spec.variable,
+            "classes": list(run.spec.classes),
+            "max_output_bytes": settings.file_size_bytes,
+            "max_cell_output_bytes": settings.max_cell_output_bytes,
+            "max_output_total_bytes": settings.max_notebook_bytes,
+        }
+        timeout = (settings.startup_timeout + settings.notebook_timeout + settings.interrupt_grace
+                   + settings.export_timeout + MARGIN)
+        tasks.append(Task(f"notebook:{run.spec.file}", "execute_notebook", params, {}, timeout))
+
+    base = limits or Limits()
+    nb_limits = dataclasses.replace(
+        base,
+        memory_bytes=settings.memory_bytes,
+        file_size_bytes=settings.file_size_bytes,
+        output_bytes=max(base.output_bytes, 4 * settings.max_notebook_bytes + settings.file_size_bytes),
+        nprocs=max(base.nprocs, 128),
+        hide_paths=tuple(base.hide_paths) + (str(data.hide),),
+    )
+    report: dict = {}
+    results = run_tasks(workdir, tasks, drivers=DRIVER, package=package, limits=nb_limits,
+                        total_timeout=settings.total_timeout, report=report)
+    isolation = report.get("isolation", {})
+    for (run, nb), result in zip(ready, results):
+        run.isolation = isolation
+        _collect(run, nb, result, nb_out / run.spec.file)
+    return runs
+
+
+def _collect(run: NotebookRun, nb, result, target: Path) -> None:
+    """Step 5: the driver's result into `run`; the executed notebook (or what there is) to `target`."""
+    run.seconds = result.seconds
+    info = result.info if isinstance(result.info, dict) else {}
+    if result.status != "ok":
+        run.status = "failed"
+        tail = result.stdout.strip()[-1500:]
+        run.message = f"notebook execution failed: {result.error or result.status}" + (f"\n{tail}" if tail else "")
+        run.output = _write_notebook(nb, target, f"execution failed: {result.error or result.status}")
+        return
+    run.status = "executed"
+    run.cells = _cells_from(info.get("cells"))
+    run.code_cells = int(info.get("code_cells") or 0) if isinstance(info.get("code_cells"), (int, float)) else 0
+    run.kernel = str(info.get("kernel", "?"))[:40]
+    run.kernel_message = str(info.get("kernel_message", ""))[:2000]
+    run.budget_exhausted = bool(info.get("budget_exhausted"))
+    if run.kernel == "failed to start" and result.stdout.strip():
+        run.kernel_message += "\n" + result.stdout.strip()[-1500:]
+    model = info.get("model")
+    if isinstance(model, dict):
+        run.model = {k: v for k, v in model.items() if isinstance(k, str)}
+    else:
+        run.model = {"error": "no model description came back"}
+    run.arrays = {k: v for k, v in result.outputs.items() if k.startswith(("model.", "bn"))}
+    data = _unpack_notebook(result.outputs.get("notebook"), info.get("notebook_bytes"))
+    executed = None
+    if data is not None:
+        try:
+            executed = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            executed = None
+    if executed is None:
+        run.notes.append("the executed notebook did not come back intact: the submitted one was written instead")
+        run.output = _write_notebook(nb, target, "the executed notebook was lost")
+        return
+    run.printed = printed_accuracy(executed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    run.output = target
+
+
+def execution_summary(run: NotebookRun) -> tuple[str, str]:
+    """(test status, output text) of a notebook's execution test."""
+    notes = [r.describe() for r in run.repairs] + run.notes
+    tail = ("; " + "; ".join(notes)) if notes else ""
+    where = f" Executed notebook: notebooks/{run.spec.file}." if run.output is not None else ""
+    if run.status in ("missing", "invalid", "empty", "failed"):
+        return "error", run.message + tail + where
+    if run.status == "skipped":
+        return "skipped", run.message + tail + where
+    ran = [c for c in run.cells if c.status != "not run"]
+    not_run = [c for c in run.cells if c.status == "not run"]
+    text = f"{len(ran)} of {run.code_cells} code cells ran in {run.seconds:.1f} s"
+    status = "passed"
+    if run.kernel in ("failed to start", "died", "hung"):
+        status = "error"
+        text = f"the kernel {run.kernel}: {run.kernel_message.strip() or 'no detail'}; " + text
+    problems = run.problems
+    if problems:
+        if status == "passed":
+            status = "failed"
+        shown = "; ".join(c.describe() for c in problems[:8])
+        more = f"; and {len(problems) - 8} more" if len(problems) > 8 else ""
+        text += f". Problems: {shown}{more}"
+    if not_run:
+        status = "failed" if status == "passed" else status
+        text += f". {len(not_run)} cell{'s' if len(not_run) != 1 else ''} not run ({not_run[0].evalue})"
+    return status, text + tail + "." + where

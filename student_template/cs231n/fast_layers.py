@@ -1,0 +1,321 @@
+"""Fast convolution and max-pooling layers, built on a compiled im2col.
+
+These are given to you: they compute the same thing as conv_forward_naive / max_pool_forward_naive
+(and their backward passes) in cs231n/layers.py, only much faster, so you can train convnets.
+
+The compiled im2col (cs231n/im2col_cython.pyx) is built by `pip install -e .` in the checkout of
+the course tools. If it cannot be imported, these layers fall back to the pure-numpy im2col of
+cs231n/im2col.py (same results, slower) and say so with a RuntimeWarning; the module flags
+COMPILED and IM2COL_BACKEND tell which one is in use.
+
+Convolution: the input is unrolled into columns
+
+    cols[(c * HH + kh) * WW + kw, (n * H_out + i) * W_out + j] = x_padded[n, c, i * stride + kh, j * stride + kw]
+
+so the layer is one matrix product w.reshape(F, -1) @ cols. The columns of each image form a
+contiguous block, so the product is computed a block of images at a time while that block is
+still in the CPU cache, and lands directly in (N, F, H_out, W_out) order. The cache keeps cols
+for the backward pass.
+"""
+
+import warnings
+
+import numpy as np
+
+try:
+    from grader._im2col import col2im_into, im2col_into
+except ImportError as _exc:
+    from .im2col import col2im_into, im2col_into
+
+    COMPILED = False
+    IM2COL_BACKEND = "numpy"
+    warnings.warn(
+        f"cs231n.fast_layers: the compiled im2col extension could not be imported ({_exc!r}); "
+        "falling back to the pure-numpy im2col, which is correct but several times slower. "
+        "To fix it, run `pip install -e .` in the course-tools checkout (needs a C compiler and Cython), "
+        "then restart the Python kernel.",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+else:
+    COMPILED = True
+    IM2COL_BACKEND = "cython"
+
+# Bytes of columns handled per block of images: small enough that a block is still in the
+# last-level cache when the matrix product reads it back.
+BLOCK_BYTES = 8 << 20
+
+
+def _float_dtype(*arrays):
+    """Common float dtype of the inputs: float32 or float64 (anything else computes in float64)."""
+    dtype = np.result_type(*arrays)
+    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
+def _out_size(size, field, pad, stride, what):
+    """Output length along one axis of a convolution; the filter must tile the padded input."""
+    span = size + 2 * pad - field
+    if stride < 1 or pad < 0 or span < 0 or span % stride != 0:
+        raise ValueError(
+            f"invalid conv {what}: input {size}, filter {field}, pad {pad}, stride {stride} "
+            "(need stride >= 1, pad >= 0 and (input + 2 * pad - filter) divisible by stride)"
+        )
+    return span // stride + 1
+
+
+def _image_blocks(N, bytes_per_image):
+    """Split range(N) into (start, stop) blocks of about BLOCK_BYTES of columns each."""
+    step = max(1, min(N, BLOCK_BYTES // max(1, bytes_per_image)))
+    return [(a, min(N, a + step)) for a in range(0, N, step)]
+
+
+def conv_forward_im2col(x, w, b, conv_param):
+    """
+    Forward pass of a convolutional layer, as a matrix product on im2col columns.
+
+    Inputs:
+    - x: input data, of shape (N, C, H, W)
+    - w: filter weights, of shape (F, C, HH, WW)
+    - b: biases, of shape (F,)
+    - conv_param: dictionary with keys 'stride' and 'pad' (zero padding on every side);
+      (H + 2 * pad - HH) and (W + 2 * pad - WW) must be multiples of the stride
+
+    Returns a tuple of:
+    - out: output data, of shape (N, F, H', W'), H' = 1 + (H + 2 * pad - HH) / stride
+      and W' = 1 + (W + 2 * pad - WW) / stride, in the float dtype of the inputs
+    - cache: (x, w, b, conv_param, cols) with cols the im2col columns, (C * HH * WW, N * H' * W')
+    """
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    dtype = _float_dtype(x, w, b)
+    x = np.ascontiguousarray(x, dtype=dtype)
+    N, C, H, W = x.shape
+    F, Cw, HH, WW = w.shape
+    if Cw != C:
+        raise ValueError(f"x has {C} channels but the filters have {Cw}")
+    H_out = _out_size(H, HH, pad, stride, "height")
+    W_out = _out_size(W, WW, pad, stride, "width")
+    K, P = C * HH * WW, H_out * W_out  # column length, output positions per image
+
+    w_rows = w.reshape(F, K).astype(dtype, copy=False)  # (F, K)
+    bias = np.asarray(b, dtype=dtype).reshape(F, 1)  # (F, 1)
+    cols = np.empty((K, N * P), dtype=dtype)  # (K, N * P)
+    out = np.empty((N, F, P), dtype=dtype)
+    for a, e in _image_blocks(N, K * P * cols.itemsize):
+        block = cols[:, a * P : e * P]  # (K, n * P), a view
+        im2col_into(x[a:e], block, HH, WW, pad, stride)
+        # per image (F, K) @ (K, P): written straight into out, no transpose afterwards
+        np.matmul(w_rows, block.reshape(K, e - a, P).transpose(1, 0, 2), out=out[a:e])  # (n, F, P)
+        out[a:e] += bias
+    out = out.reshape(N, F, H_out, W_out)
+    cache = (x, w, b, conv_param, cols)
+    return out, cache
+
+
+def conv_backward_im2col(dout, cache):
+    """
+    Backward pass of conv_forward_im2col.
+
+    Inputs:
+    - dout: upstream derivatives, of shape (N, F, H', W')
+    - cache: (x, w, b, conv_param, cols) as returned by conv_forward_im2col
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    - dw: gradient with respect to w, of shape (F, C, HH, WW)
+    - db: gradient with respect to b, of shape (F,)
+    """
+    x, w, b, conv_param, cols = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    dtype = cols.dtype
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, H_out, W_out = dout.shape
+    K, P = C * HH * WW, H_out * W_out
+
+    dout = np.ascontiguousarray(dout, dtype=dtype).reshape(N, F, P)  # (N, F, P)
+    w_rows = w.reshape(F, K).astype(dtype, copy=False)  # (F, K)
+    db = dout.sum(axis=(0, 2))  # (F,)
+    dw = np.zeros((F, K), dtype=dtype)
+    dx = np.zeros((N, C, H, W), dtype=dtype)
+    blocks = _image_blocks(N, K * P * cols.itemsize)
+    dcols = np.empty((K, (blocks[0][1] - blocks[0][0]) * P), dtype=dtype)  # reused per block
+    for a, e in blocks:
+        d_rows = dout[a:e].transpose(1, 0, 2).reshape(F, (e - a) * P)  # (F, n * P), a small copy
+        block = cols[:, a * P : e * P]  # (K, n * P)
+        dw += d_rows @ block.T  # (F, K)
+        d_block = dcols[:, : (e - a) * P]  # (K, n * P)
+        np.matmul(w_rows.T, d_rows, out=d_block)
+        col2im_into(d_block, dx[a:e], HH, WW, pad, stride)
+    dw = dw.reshape(w.shape)
+    return dx, dw, db
+
+
+def _pool_out_size(size, pool, stride, what):
+    """Windows along one axis; positions a window never reaches (at the end) are ignored."""
+    if stride < 1 or pool < 1 or pool > size:
+        raise ValueError(f"invalid pool {what}: input {size}, pool {pool}, stride {stride}")
+    return 1 + (size - pool) // stride
+
+
+def _window_offsets(ph, pw, stride, H_out, W_out):
+    """(k, (rows, cols)) for every offset (kh, kw) of the pool window in row-major order,
+    k = kh * pw + kw: x[:, :, rows, cols][n, c, i, j] is element k of window (i, j)."""
+    for kh in range(ph):
+        for kw in range(pw):
+            rows = slice(kh, kh + stride * (H_out - 1) + 1, stride)
+            cols = slice(kw, kw + stride * (W_out - 1) + 1, stride)
+            yield kh * pw + kw, (rows, cols)
+
+
+def max_pool_forward_reshape(x, pool_param):
+    """
+    Max pooling for square pools that tile the input (pool_height == pool_width == stride, and
+    H, W multiples of it): x is viewed as (N, C, H', pool, W', pool) and reduced over the pool axes.
+
+    Inputs:
+    - x: input data, of shape (N, C, H, W)
+    - pool_param: dictionary with keys 'pool_height', 'pool_width', 'stride'
+
+    Returns a tuple of:
+    - out: output data, of shape (N, C, H / stride, W / stride)
+    - cache: (x, out, pool_param)
+    """
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    if not (ph == pw == stride and H % ph == 0 and W % pw == 0):
+        raise ValueError(f"a {ph}x{pw} pool with stride {stride} does not tile a {H}x{W} input")
+    H_out, W_out = H // ph, W // pw
+    windows = x.reshape(N, C, H_out, ph, W_out, pw)  # a view when x is contiguous
+    # an in-place running maximum over the ph * pw offsets is much faster than .max(axis=(3, 5))
+    out = windows[:, :, :, 0, :, 0].copy()  # (N, C, H', W')
+    for kh in range(ph):
+        for kw in range(pw):
+            np.maximum(out, windows[:, :, :, kh, :, kw], out=out)
+    cache = (x, out, pool_param)
+    return out, cache
+
+
+def max_pool_backward_reshape(dout, cache):
+    """
+    Backward pass of max_pool_forward_reshape: each window's gradient goes to one element,
+    the first maximum in row-major order (the one argmax picks), even when several tie.
+
+    Inputs:
+    - dout: upstream derivatives, of shape (N, C, H', W')
+    - cache: (x, out, pool_param) as returned by max_pool_forward_reshape
+
+    Returns:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    """
+    x, out, pool_param = cache
+    ph, pw = pool_param["pool_height"], pool_param["pool_width"]
+    N, C, H, W = x.shape
+    H_out, W_out = out.shape[2:]
+    windows = x.reshape(N, C, H_out, ph, W_out, pw)
+    dx = np.empty((N, C, H_out, ph, W_out, pw), dtype=np.result_type(x, dout))
+    taken = np.zeros(out.shape, dtype=bool)  # (N, C, H', W'): window already routed
+    for kh in range(ph):
+        for kw in range(pw):
+            hit = windows[:, :, :, kh, :, kw] == out  # (N, C, H', W')
+            hit &= ~taken
+            taken |= hit
+            np.multiply(dout, hit, out=dx[:, :, :, kh, :, kw])
+    return dx.reshape(N, C, H, W)
+
+
+def max_pool_forward_general(x, pool_param):
+    """
+    Max pooling for any pool size and stride (overlapping, non-square, not tiling the input):
+    a running maximum over the pool_height * pool_width strided views of x, one per window offset.
+
+    Inputs:
+    - x: input data, of shape (N, C, H, W)
+    - pool_param: dictionary with keys 'pool_height', 'pool_width', 'stride'
+
+    Returns a tuple of:
+    - out: output data, of shape (N, C, H', W'), H' = 1 + (H - pool_height) // stride and
+      W' = 1 + (W - pool_width) // stride (rows and columns no window reaches are ignored)
+    - cache: (x, argmax, pool_param) with argmax (N, C, H', W') the winning offset
+      kh * pool_width + kw of each window, the first maximum in row-major order
+    """
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    H_out = _pool_out_size(H, ph, stride, "height")
+    W_out = _pool_out_size(W, pw, stride, "width")
+    out = x[:, :, : stride * (H_out - 1) + 1 : stride, : stride * (W_out - 1) + 1 : stride].copy()  # offset 0
+    argmax = np.zeros(out.shape, dtype=np.int32)  # (N, C, H', W')
+    for k, (rows, cols) in _window_offsets(ph, pw, stride, H_out, W_out):
+        if k == 0:
+            continue
+        view = x[:, :, rows, cols]  # (N, C, H', W')
+        better = view > out  # strict: ties keep the earlier offset, as argmax does
+        np.copyto(out, view, where=better)
+        argmax[better] = k
+    cache = (x, argmax, pool_param)
+    return out, cache
+
+
+def max_pool_backward_general(dout, cache):
+    """
+    Backward pass of max_pool_forward_general: each window's gradient goes to its argmax
+    (summed where overlapping windows share a winner).
+
+    Inputs:
+    - dout: upstream derivatives, of shape (N, C, H', W')
+    - cache: (x, argmax, pool_param) as returned by max_pool_forward_general
+
+    Returns:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    """
+    x, argmax, pool_param = cache
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    _, _, H_out, W_out = dout.shape
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    # one strided add per offset: within one offset the windows hit distinct pixels
+    for k, (rows, cols) in _window_offsets(ph, pw, stride, H_out, W_out):
+        dx[:, :, rows, cols] += np.where(argmax == k, dout, 0)
+    return dx
+
+
+def max_pool_forward_fast(x, pool_param):
+    """
+    Fast max pooling: the reshape method when square pools tile the input, the general
+    strided method otherwise. Same results as max_pool_forward_naive.
+
+    Inputs and outputs as max_pool_forward_naive; the cache is (method, method_cache).
+    """
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    N, C, H, W = x.shape
+    if ph == pw == stride and H % ph == 0 and W % pw == 0:
+        out, reshape_cache = max_pool_forward_reshape(x, pool_param)
+        cache = ("reshape", reshape_cache)
+    else:
+        out, general_cache = max_pool_forward_general(x, pool_param)
+        cache = ("general", general_cache)
+    return out, cache
+
+
+def max_pool_backward_fast(dout, cache):
+    """
+    Backward pass of max_pool_forward_fast.
+
+    Inputs:
+    - dout: upstream derivatives, of shape (N, C, H', W')
+    - cache: (method, method_cache) as returned by max_pool_forward_fast
+
+    Returns:
+    - dx: gradient with respect to x, of shape (N, C, H, W)
+    """
+    method, real_cache = cache
+    if method == "reshape":
+        return max_pool_backward_reshape(dout, real_cache)
+    if method == "general":
+        return max_pool_backward_general(dout, real_cache)
+    raise ValueError(f'unknown max-pool method "{method}"')
+
+
+# The names the course notebooks and layer_utils use.
+conv_forward_fast = conv_forward_im2col
+conv_backward_fast = conv_backward_im2col
+conv_forward_strides = conv_forward_im2col
+conv_backward_strides = conv_backward_im2col
