@@ -52,7 +52,7 @@ def affine_bn_relu_backward(dout, cache):
     """Backward pass of the affine-batchnorm-relu layer: returns dx, dw, db, dgamma, dbeta."""
     fc_cache, bn_cache, relu_cache = cache
     da_bn = relu_backward(dout, relu_cache)
-    da, dgamma, dbeta = batchnorm_backward_alt(da_bn, bn_cache)
+    da, dgamma, dbeta = batchnorm_backward(da_bn, bn_cache)
     dx, dw, db = affine_backward(da, fc_cache)
     return dx, dw, db, dgamma, dbeta
 
