@@ -287,9 +287,9 @@ def cnn_module():
     # Imports the fast layers (compiled im2col), so only the CNN tests depend on the build.
     from cs231n.classifiers import cnn
 
-    # One OpenMP thread: on these tiny inputs a parallel im2col costs milliseconds of
-    # thread start-up per call (microseconds serially), and gradient checks make thousands.
-    with threadpool_limits(limits=1, user_api="openmp"):
+    # One BLAS thread: on these tiny inputs threads spinning between the thousands of small
+    # matrix products of a gradient check cost milliseconds per call on a busy machine.
+    with threadpool_limits(limits=1, user_api="blas"):
         yield cnn
 
 

@@ -129,8 +129,8 @@ def test_executes_in_quick_mode_with_the_reference(name, cifar10_path, monkeypat
     monkeypatch.setenv("QUICK", "1")
     monkeypatch.setenv("CIFAR10_PATH", str(cifar10_path))
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    # One BLAS/OpenMP thread: on a busy 2-core machine, threads spinning between the many tiny
-    # matrix products (and OpenMP regions of the compiled im2col) make them many times slower.
+    # One BLAS thread: on a busy 2-core machine, threads spinning between the many tiny matrix
+    # products make them many times slower.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.setenv(var, "1")
     nb = read(name)

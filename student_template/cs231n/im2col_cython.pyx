@@ -13,23 +13,15 @@ stride and padding work, as long as (H + 2 * padding - HH) is a multiple of the 
 
 Built as the extension `grader._im2col` by `pip install -e .` (see setup.py).
 
-Large calls are split over a few threads that run with the GIL released (see set_num_threads).
-Plain Python threads are used rather than OpenMP on purpose: idle workers sleep instead of
-spinning, so they never compete with numpy's BLAS threads for the cores, and a failure to
-start a thread (e.g. under a process limit) just means running on one thread.
+The loops run with the GIL released, on the calling thread. They are deliberately not
+multi-threaded: the convolution calls them right after numpy's BLAS, whose idle worker threads
+keep spinning on the other cores for a while, so extra threads here measured no faster.
 """
 
 cimport cython
 from libc.string cimport memcpy, memset
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
-
-# Below this many elements a call runs on one thread (waking workers costs ~50 us).
-cdef Py_ssize_t PARALLEL_MIN_WORK = 1 << 17
 
 
 cdef inline Py_ssize_t _first_valid(Py_ssize_t offset, Py_ssize_t pad, Py_ssize_t stride,
@@ -95,7 +87,7 @@ cdef void _col2im_planes(const cython.floating *cols, cython.floating *dx, Py_ss
                          Py_ssize_t N, Py_ssize_t C, Py_ssize_t H, Py_ssize_t W,
                          Py_ssize_t HH, Py_ssize_t WW, Py_ssize_t pad, Py_ssize_t stride,
                          Py_ssize_t H_out, Py_ssize_t W_out, Py_ssize_t p0, Py_ssize_t p1) noexcept nogil:
-    """Accumulate into the (image, channel) planes p0..p1 of dx; a plane is only ever written by one call."""
+    """Accumulate into the (image, channel) planes p0..p1 of dx, one plane at a time (it stays in cache)."""
     cdef Py_ssize_t p, n, c, kh, kw, i, j, i_lo, i_hi, j_lo, j_hi
     cdef Py_ssize_t HWo = H_out * W_out
     cdef const cython.floating *crow
@@ -118,69 +110,6 @@ cdef void _col2im_planes(const cython.floating *cols, cython.floating *dx, Py_ss
                     else:
                         for j in range(j_lo, j_hi):
                             xrow[j * stride] += crow[i * W_out + j]
-
-
-# ----------------------------------------------------------------------------- threads
-
-def _default_threads():
-    """OMP_NUM_THREADS if set (the usual knob for numeric libraries), else the usable CPUs, at most 8."""
-    env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return min(8, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return min(8, os.cpu_count() or 1)
-
-
-_num_threads = _default_threads()
-_pool = None
-_pool_key = None
-_pool_lock = threading.Lock()
-
-
-def set_num_threads(n):
-    """Use n threads (n >= 1) for large im2col / col2im calls; returns the previous value."""
-    global _num_threads
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"need at least one thread, got {n}")
-    previous, _num_threads = _num_threads, n
-    return previous
-
-
-def get_num_threads():
-    """Threads used for large im2col / col2im calls."""
-    return _num_threads
-
-
-def _get_pool(workers):
-    """The worker pool, made again after a fork (the parent's threads do not exist in the child)."""
-    global _pool, _pool_key
-    key = (os.getpid(), workers)
-    with _pool_lock:
-        if _pool_key != key:
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="im2col")
-            _pool_key = key
-        return _pool
-
-
-def _run_split(part, Py_ssize_t n_items, Py_ssize_t work):
-    """part(start, stop) over range(n_items), split across threads when the work is large."""
-    cdef Py_ssize_t k, n = min(_num_threads, n_items)
-    if n <= 1 or work < PARALLEL_MIN_WORK:
-        part(0, n_items)
-        return
-    bounds = [n_items * k // n for k in range(n + 1)]
-    try:
-        pool = _get_pool(n - 1)
-        futures = [pool.submit(part, bounds[k], bounds[k + 1]) for k in range(1, n)]
-    except RuntimeError:  # cannot start a thread (process limit, interpreter shutdown): one thread
-        part(0, n_items)
-        return
-    part(bounds[0], bounds[1])  # the calling thread does the first share
-    for future in futures:
-        future.result()
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -231,11 +160,8 @@ def im2col_into(const cython.floating[:, :, :, ::1] x, cython.floating[:, :] col
     cdef cython.floating *cp = &cols[0, 0]
     cdef Py_ssize_t row_stride = cols.strides[0] // <Py_ssize_t>sizeof(cython.floating)
 
-    def part(Py_ssize_t r0, Py_ssize_t r1):
-        with nogil:
-            _im2col_rows(xp, cp, row_stride, N, C, H, W, HH, WW, padding, stride, H_out, W_out, r0, r1)
-
-    _run_split(part, rows, rows * n_cols)
+    with nogil:
+        _im2col_rows(xp, cp, row_stride, N, C, H, W, HH, WW, padding, stride, H_out, W_out, 0, rows)
 
 
 def col2im_into(const cython.floating[:, :] cols, cython.floating[:, :, :, ::1] dx,
@@ -257,11 +183,8 @@ def col2im_into(const cython.floating[:, :] cols, cython.floating[:, :, :, ::1] 
     cdef cython.floating *xp = &dx[0, 0, 0, 0]
     cdef Py_ssize_t row_stride = cols.strides[0] // <Py_ssize_t>sizeof(cython.floating)
 
-    def part(Py_ssize_t p0, Py_ssize_t p1):
-        with nogil:
-            _col2im_planes(cp, xp, row_stride, N, C, H, W, HH, WW, padding, stride, H_out, W_out, p0, p1)
-
-    _run_split(part, N * C, rows * n_cols)
+    with nogil:
+        _col2im_planes(cp, xp, row_stride, N, C, H, W, HH, WW, padding, stride, H_out, W_out, 0, N * C)
 
 
 def _check_float(a, what):
