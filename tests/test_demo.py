@@ -1,0 +1,16 @@
+"""`grader demo` end to end: the kit builds and every example submission gets the verdict it deserves."""
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+
+
+@pytest.mark.slow
+def test_demo_reaches_every_expected_verdict(tmp_path):
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "Demo verdicts: all as expected." in result.output
+    for name in ("alice", "dave", "mallory"):
+        assert (tmp_path / "demo" / "results" / name / "results.json").is_file()
+    assert (tmp_path / "demo" / "kit" / "public_checks" / "manifest.json").is_file()
