@@ -30,9 +30,7 @@ import os
 import re
 import shutil
 import stat
-import tarfile
 import tempfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +40,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 
 from .check.spec import NotebookSettings, NotebookSpec
 from .integrity import Repair, restore_locked
+from .reference import import_reference
 from .sandbox import Limits, Task, run_tasks
 
 log = logging.getLogger(__name__)
@@ -110,16 +109,12 @@ def read_batches(src: CifarSource, names) -> dict[str, bytes]:
             if (src.location / name).is_file():
                 found[name] = (src.location / name).read_bytes()
     else:
+        # the trusted reference's one-pass archive reader (it raises CIFAR10Error, a ValueError)
+        data_utils = import_reference("cs231n").data_utils
         try:
-            with tarfile.open(src.location, mode="r:*") as tf:
-                for member in tf:
-                    base = member.name.rstrip("/").rsplit("/", 1)[-1]
-                    if base in wanted and base not in found and member.isfile():
-                        found[base] = tf.extractfile(member).read()
-                        if len(found) == len(wanted):
-                            break
-        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-            raise DataError(f"{src.location}: unreadable CIFAR-10 archive ({type(exc).__name__}: {exc})") from exc
+            found = data_utils._read_batches_from_tar(str(src.location), wanted)
+        except ValueError as exc:
+            raise DataError(f"{src.location}: unreadable CIFAR-10 archive ({exc})") from exc
     return found
 
 
