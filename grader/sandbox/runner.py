@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 CHILD_PROGRAM = Path(__file__).with_name("child.py")
 _PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+_NAMESPACE_EXIT_WAIT = 10  # seconds; the kernel normally empties a namespace in milliseconds
 # (interpreter, namespaces) whose child failed to start as an unprivileged uid: why (once per process).
 _DROP_FAILED: dict[tuple, str] = {}
 
@@ -299,6 +300,22 @@ class _Child:
         self.tail = bytearray()
         self.out_total = 0
         self.record: dict = {}
+        self.init_pidfd: int | None = None
+
+    def watch_namespace(self) -> None:
+        """Remember the pid namespace's init (the relay's only child) so kill() can wait for it.
+
+        Its exit comes only after the kernel has killed and reaped every process inside, so
+        waiting for it means no student process outlives the run. Called right after "ready",
+        before any student code ran, while the relay still parents the init."""
+        if self.record.get("pids") != "private":
+            return
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+            if len(children) == 1:
+                self.init_pidfd = os.pidfd_open(int(children[0]))
+        except (AttributeError, OSError, ValueError):
+            self.init_pidfd = None  # no pidfds or no children file: kill() cannot wait, as before
 
     # -- pipes
     def _read_output(self) -> None:
@@ -402,9 +419,16 @@ class _Child:
         self.proc.wait()
         if self.uid is not None and self.record.get("pids") != "private":
             _kill_uid(self.uid)
+        if self.init_pidfd is not None:
+            # the relay died first; the namespace's init (SIGKILLed with the group or by its
+            # parent-death signal) is gone only once everything inside is gone
+            poller = select.poll()
+            poller.register(self.init_pidfd, select.POLLIN)
+            if not poller.poll(_NAMESPACE_EXIT_WAIT * 1000):
+                log.warning("sandbox: the pid namespace did not empty within %s s", _NAMESPACE_EXIT_WAIT)
 
     def close(self) -> None:
-        for fd in (self.cmd_w, self.status_r, self.pidfd):
+        for fd in (self.cmd_w, self.status_r, self.pidfd, self.init_pidfd):
             if fd is not None:
                 try:
                     os.close(fd)
@@ -541,6 +565,7 @@ def run_tasks(
         kind, line = c.wait_for(lambda s: s.startswith(("ready ", "fatal ")), deadline)
         if kind == "line" and line.startswith("ready "):
             c.record = json.loads(line[6:])
+            c.watch_namespace()
             report["children"] += 1
             report.setdefault("isolation", c.record)
             return c
