@@ -103,7 +103,8 @@ def test_compiled_extension_in_use():
 
 
 def test_fast_layers_imports_only_numpy_and_the_extension():
-    """No torch / future / grader internals: only numpy, warnings, the extension and its fallback."""
+    """No torch / future / grader internals: numpy, the standard library, the extension and its
+    fallback, and threadpoolctl (optional: without it the layers run in one thread)."""
     tree = ast.parse(FAST_LAYERS_PATH.read_text())
     imported = set()
     for node in ast.walk(tree):
@@ -111,7 +112,7 @@ def test_fast_layers_imports_only_numpy_and_the_extension():
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
-    assert imported == {"warnings", "numpy", "grader._im2col", ".im2col"}
+    assert imported == {"contextlib", "threading", "warnings", "numpy", "threadpoolctl", "grader._im2col", ".im2col"}
 
 
 # ----------------------------------------------------------------------------- im2col / col2im
@@ -186,15 +187,19 @@ def test_compiled_im2col_rejects_other_dtypes():
 # ----------------------------------------------------------------------------- convolution
 
 
-@pytest.fixture(params=["one-block", "per-image", "ragged"])
+@pytest.fixture(params=["one-block", "per-image-1-worker", "per-image-3-workers", "ragged-2-workers"])
 def block_mode(request, monkeypatch):
-    """Run the conv backward pass with one block, one image per block, or blocks of 2 and a short last one."""
-    if request.param == "per-image":
+    """How the conv layers split the batch: one block, one image per block (in the calling thread
+    or shared by 3 threads), or blocks of 2 with a short last one shared by 2 threads."""
+    if request.param == "one-block":
+        monkeypatch.setattr(fast_layers, "BLOCK_BYTES", 1 << 40)
+    elif request.param.startswith("per-image"):
         monkeypatch.setattr(fast_layers, "BLOCK_BYTES", 1)
-    elif request.param == "ragged":
-        monkeypatch.setattr(fast_layers, "_image_blocks", lambda N, bytes_per_image: [
+    else:
+        monkeypatch.setattr(fast_layers, "_image_blocks", lambda N, bytes_per_image, workers: [
             (a, min(N, a + 2)) for a in range(0, N, 2)
         ])
+    monkeypatch.setattr(fast_layers, "WORKERS", int(request.param.split("-")[-2]) if "worker" in request.param else 1)
     return request.param
 
 
@@ -213,8 +218,7 @@ def test_conv_fast_matches_naive(x_shape, w_shape, stride, pad, dtype, block_mod
     out_naive, cache_naive = conv_forward_naive(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64),
                                                 conv_param)
     assert_close(out, out_naive, dtype)
-    cols = cache[-1]  # the cache carries the im2col columns
-    np.testing.assert_array_equal(cols, loop_im2col(x, w_shape[2], w_shape[3], pad, stride), strict=True)
+    assert len(cache) == 4  # no batch-sized columns kept: the backward pass unrolls block by block
 
     dout = rng.standard_normal(out.shape).astype(dtype)
     dx, dw, db = conv_backward_fast(dout, cache)
@@ -266,6 +270,25 @@ def test_conv_fast_dtype_follows_inputs(x_dtype, w_dtype, expected):
     assert out.dtype == expected
     grads = conv_backward_fast(np.ones(out.shape, dtype=out.dtype), cache)
     assert all(g.dtype == expected for g in grads)
+
+
+def test_conv_fast_worker_errors_reach_the_caller_and_blas_threads_are_restored(monkeypatch):
+    monkeypatch.setattr(fast_layers, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(fast_layers, "WORKERS", 2)
+    before = [c.num_threads for c in fast_layers._BLAS.lib_controllers]
+    real = fast_layers.im2col_into
+
+    def fails_on_the_last_image(x, cols, *args):
+        if x.base is not None and np.shares_memory(x, last):
+            raise MemoryError("planted")
+        return real(x, cols, *args)
+
+    x = np.ones((4, 2, 5, 5))
+    last = x[3]
+    monkeypatch.setattr(fast_layers, "im2col_into", fails_on_the_last_image)
+    with pytest.raises(MemoryError, match="planted"):  # raised in the second thread
+        conv_forward_fast(x, np.ones((3, 2, 3, 3)), np.zeros(3), {"stride": 1, "pad": 1})
+    assert [c.num_threads for c in fast_layers._BLAS.lib_controllers] == before
 
 
 def test_conv_fast_rejects_bad_shapes():

@@ -12,12 +12,16 @@ Convolution: the input is unrolled into columns
 
     cols[(c * HH + kh) * WW + kw, (n * H_out + i) * W_out + j] = x_padded[n, c, i * stride + kh, j * stride + kw]
 
-so the layer is one matrix product w.reshape(F, -1) @ cols. The columns of each image form a
-contiguous block, so the product lands directly in (N, F, H_out, W_out) order. The cache keeps
-cols for the backward pass, which computes dw = dout @ cols.T and the column gradients
-w.T @ dout (scattered back into dx by col2im) one block of images at a time.
+so the layer is the matrix product w.reshape(F, -1) @ cols. The columns are never built for the
+whole batch: each block of a few images is unrolled into a small buffer that stays in cache and
+multiplied at once, the product landing directly in (N, F, H_out, W_out) order. The blocks are
+shared among as many threads as numpy's BLAS may use, each thread running a single-threaded
+BLAS on its own blocks. The backward pass unrolls each block again and computes its share of
+dw = dout @ cols.T and of the column gradients w.T @ dout, scattered back into dx by col2im.
 """
 
+import contextlib
+import threading
 import warnings
 
 import numpy as np
@@ -41,10 +45,21 @@ else:
     COMPILED = True
     IM2COL_BACKEND = "cython"
 
-# The backward pass works through the batch in blocks of images with about this many bytes of
-# columns, so the column gradients of a block are scattered back (col2im) while still in cache
-# instead of being written out for the whole batch: measured 20-25% faster than one block.
-BLOCK_BYTES = 8 << 20
+try:  # to run one single-threaded BLAS per worker thread; without it the BLAS threads do the work
+    from threadpoolctl import ThreadpoolController
+
+    _BLAS = ThreadpoolController().select(user_api="blas")
+except Exception:  # noqa: BLE001 (missing or unusable: fall back to one worker)
+    _BLAS = None
+
+# Bytes of columns per block of images: a block is unrolled and multiplied while it is still in
+# the core's cache (measured on 2 cores against unrolling the whole batch once: forward 1.5-1.7x
+# and backward 1.1x faster, 0.25-4 MiB all within 10%). A large image is a block of its own.
+BLOCK_BYTES = 1 << 20
+
+# Worker threads for the blocks: None means as many as numpy's BLAS is allowed to use (so
+# OMP_NUM_THREADS=1 keeps everything in the calling thread).
+WORKERS = None
 
 
 def _float_dtype(*arrays):
@@ -64,10 +79,53 @@ def _out_size(size, field, pad, stride, what):
     return span // stride + 1
 
 
-def _image_blocks(N, bytes_per_image):
-    """Split range(N) into (start, stop) blocks of about BLOCK_BYTES of columns each."""
-    step = max(1, min(N, BLOCK_BYTES // max(1, bytes_per_image)))
+def _worker_count(N):
+    """Worker threads for a batch of N images (WORKERS, else numpy's BLAS thread count)."""
+    if WORKERS is not None:
+        wanted = WORKERS
+    elif _BLAS is None or not _BLAS.lib_controllers:
+        wanted = 1
+    else:
+        wanted = max(c.num_threads for c in _BLAS.lib_controllers)
+    return max(1, min(wanted, N))
+
+
+def _image_blocks(N, bytes_per_image, workers):
+    """Split range(N) into (start, stop) blocks of at most BLOCK_BYTES of columns (at least one
+    image), and at least one block per worker."""
+    step = max(1, min(BLOCK_BYTES // max(1, bytes_per_image), -(-N // workers)))
     return [(a, min(N, a + step)) for a in range(0, N, step)]
+
+
+def _run_blocks(blocks, work, workers):
+    """Call work(share) on contiguous shares of the blocks, one share per worker thread.
+
+    Returns the list of work's results. With one worker it runs in the calling thread with BLAS
+    as configured; with more, every BLAS call inside is single-threaded for the duration."""
+    workers = min(workers, len(blocks))
+    if workers == 1:
+        return [work(blocks)]
+    bounds = np.linspace(0, len(blocks), workers + 1).astype(int)
+    shares = [blocks[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    results = [None] * workers
+    errors = []
+
+    def run(i):
+        try:
+            results[i] = work(shares[i])
+        except BaseException as exc:  # noqa: BLE001 (re-raised in the calling thread)
+            errors.append(exc)
+
+    with _BLAS.limit(limits=1) if _BLAS is not None else contextlib.nullcontext():
+        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(1, workers)]
+        for t in threads:
+            t.start()
+        run(0)
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def conv_forward_im2col(x, w, b, conv_param):
@@ -84,11 +142,12 @@ def conv_forward_im2col(x, w, b, conv_param):
     Returns a tuple of:
     - out: output data, of shape (N, F, H', W'), H' = 1 + (H + 2 * pad - HH) / stride
       and W' = 1 + (W + 2 * pad - WW) / stride, in the float dtype of the inputs
-    - cache: (x, w, b, conv_param, cols) with cols the im2col columns, (C * HH * WW, N * H' * W')
+    - cache: (x, w, b, conv_param), x and w in that dtype
     """
     stride, pad = conv_param["stride"], conv_param["pad"]
     dtype = _float_dtype(x, w, b)
     x = np.ascontiguousarray(x, dtype=dtype)
+    w = np.asarray(w, dtype=dtype)
     N, C, H, W = x.shape
     F, Cw, HH, WW = w.shape
     if Cw != C:
@@ -97,15 +156,25 @@ def conv_forward_im2col(x, w, b, conv_param):
     W_out = _out_size(W, WW, pad, stride, "width")
     K, P = C * HH * WW, H_out * W_out  # column length, output positions per image
 
-    w_rows = w.reshape(F, K).astype(dtype, copy=False)  # (F, K)
-    cols = np.empty((K, N * P), dtype=dtype)  # (K, N * P)
-    im2col_into(x, cols, HH, WW, pad, stride)
-    # one matmul over the batch, image n being (F, K) @ (K, P): it lands in (N, F, P) order,
-    # so no transpose of the output is needed
-    out = np.matmul(w_rows, cols.reshape(K, N, P).transpose(1, 0, 2))  # (N, F, P)
-    out += np.asarray(b, dtype=dtype).reshape(F, 1)
+    w_rows = w.reshape(F, K)  # (F, K)
+    bias = np.asarray(b, dtype=dtype).reshape(F, 1)
+    out = np.empty((N, F, P), dtype=dtype)
+    workers = _worker_count(N)
+    blocks = _image_blocks(N, K * P * x.itemsize, workers)
+
+    def forward(share):
+        cols = np.empty((K, (blocks[0][1] - blocks[0][0]) * P), dtype=dtype)  # (K, n * P), reused
+        for a, e in share:
+            block = cols[:, : (e - a) * P]
+            im2col_into(x[a:e], block, HH, WW, pad, stride)
+            # image n of the block is (F, K) @ (K, P): the product lands in (n, F, P) order
+            np.matmul(w_rows, block.reshape(K, e - a, P).transpose(1, 0, 2), out=out[a:e])
+            out[a:e] += bias  # while the block is in cache
+
+    if N and F and P:
+        _run_blocks(blocks, forward, workers)
     out = out.reshape(N, F, H_out, W_out)
-    cache = (x, w, b, conv_param, cols)
+    cache = (x, w, b, conv_param)
     return out, cache
 
 
@@ -115,35 +184,47 @@ def conv_backward_im2col(dout, cache):
 
     Inputs:
     - dout: upstream derivatives, of shape (N, F, H', W')
-    - cache: (x, w, b, conv_param, cols) as returned by conv_forward_im2col
+    - cache: (x, w, b, conv_param) as returned by conv_forward_im2col
 
     Returns a tuple of:
     - dx: gradient with respect to x, of shape (N, C, H, W)
     - dw: gradient with respect to w, of shape (F, C, HH, WW)
     - db: gradient with respect to b, of shape (F,)
     """
-    x, w, b, conv_param, cols = cache
+    x, w, b, conv_param = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
-    dtype = cols.dtype
+    dtype = x.dtype
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     _, _, H_out, W_out = dout.shape
     K, P = C * HH * WW, H_out * W_out
 
     dout = np.ascontiguousarray(dout, dtype=dtype).reshape(N, F, P)  # (N, F, P)
-    w_rows = w.reshape(F, K).astype(dtype, copy=False)  # (F, K)
-    db = dout.sum(axis=(0, 2))  # (F,)
-    dw = np.zeros((F, K), dtype=dtype)
+    w_rows = w.reshape(F, K)  # (F, K)
     dx = np.zeros((N, C, H, W), dtype=dtype)
-    blocks = _image_blocks(N, K * P * cols.itemsize)
-    dcols = np.empty((K, (blocks[0][1] - blocks[0][0]) * P), dtype=dtype)  # reused per block
-    for a, e in blocks:
-        d_rows = dout[a:e].transpose(1, 0, 2).reshape(F, (e - a) * P)  # (F, n * P), a small copy
-        block = cols[:, a * P : e * P]  # (K, n * P)
-        dw += d_rows @ block.T  # (F, K)
-        d_block = dcols[:, : (e - a) * P]  # (K, n * P)
-        np.matmul(w_rows.T, d_rows, out=d_block)
-        col2im_into(d_block, dx[a:e], HH, WW, pad, stride)
+    workers = _worker_count(N)
+    blocks = _image_blocks(N, K * P * x.itemsize, workers)
+
+    def backward(share):
+        dw, db = np.zeros((F, K), dtype=dtype), np.zeros(F, dtype=dtype)  # this worker's share of the sums
+        n = blocks[0][1] - blocks[0][0]
+        cols = np.empty((K, n * P), dtype=dtype)  # reused per block
+        d_cols = np.empty((K, n * P), dtype=dtype)
+        for a, e in share:
+            block, d_block = cols[:, : (e - a) * P], d_cols[:, : (e - a) * P]
+            im2col_into(x[a:e], block, HH, WW, pad, stride)
+            d_rows = dout[a:e].transpose(1, 0, 2).reshape(F, (e - a) * P)  # (F, n * P), a copy unless n = 1
+            db += d_rows.sum(axis=1)
+            dw += d_rows @ block.T  # (F, K)
+            np.matmul(w_rows.T, d_rows, out=d_block)
+            col2im_into(d_block, dx[a:e], HH, WW, pad, stride)
+        return dw, db
+
+    dw, db = np.zeros((F, K), dtype=dtype), np.zeros(F, dtype=dtype)
+    if N and F and P:
+        for dw_part, db_part in _run_blocks(blocks, backward, workers):
+            dw += dw_part
+            db += db_part
     dw = dw.reshape(w.shape)
     return dx, dw, db
 
