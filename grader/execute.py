@@ -431,6 +431,7 @@ def run_notebooks(
             "package": package,
             "data": f"{DATA_FOLDER}/{BATCH_FOLDER}",
             "env": dict(settings.env),
+            "threads": settings.kernel_threads(),
             "startup_timeout": settings.startup_timeout,
             "cell_timeout": settings.cell_timeout,
             "notebook_timeout": settings.notebook_timeout,

@@ -142,10 +142,9 @@ def _kernel_env(params, home, workdir, data_dir):
         "JUPYTER_PLATFORM_DIRS": "1",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         "PYTHONUNBUFFERED": "1",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
     })
+    threads = str(params.get("threads") or 1)
+    env.update({"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})
     if data_dir:
         env["CIFAR10_PATH"] = data_dir
     env.update({str(k): str(v) for k, v in (params.get("env") or {}).items()})

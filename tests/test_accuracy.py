@@ -10,14 +10,13 @@ import shutil
 import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell
 from nbhelpers import ONLY, by_name, fc_spec, profile, submission, tiny_cifar
 
 from cs231n.classifiers.cnn import ThreeLayerConvNet
 from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.data_utils import get_CIFAR10_data
 from grader.check.profiles import get_profile
-from grader.check.spec import AccuracyFormula, NotebookSettings
+from grader.check.spec import AccuracyFormula
 from grader.examples import build
 from grader.execute import locate_cifar
 from grader.grade import grade_submission
@@ -218,55 +217,27 @@ def test_a_notebook_that_prints_99_percent_but_trains_nothing_scores_about_10_pe
 # ----------------------------------------------------------------------------- the solved master notebooks
 
 
-def _master(name: str, extra_data: int | None = None) -> nbformat.NotebookNode:
-    nb = nbformat.read(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
-    if extra_data:
-        # a cell a student may add: a larger training split for the final model than QUICK loads
-        final = max(i for i, c in enumerate(nb.cells) if c.source.startswith("best_model = None"))
-        nb.cells.insert(final, new_code_cell(
-            f"data = get_CIFAR10_data(num_training={extra_data}, num_validation=1000, num_test=1000)",
-            id="more-data"))
-    return nb
-
-
 @pytest.mark.slow
 @pytest.mark.cifar
-def test_the_solved_fully_connected_notebook_reaches_the_real_target_in_full(tmp_path, cifar10_path):
-    """The master FullyConnectedNets notebook as students get it solved, full length (QUICK off),
-    graded with the default profile's target: every test passes, full points."""
+@pytest.mark.parametrize("name", list(SPECS))
+def test_the_solved_master_notebook_reaches_its_target_in_full(name, tmp_path, cifar10_path):
+    """A master notebook as students get it, solved, full length (no QUICK mode), submitted with
+    the reference package and graded with the default profile: every test passes, full points,
+    and the accuracy the grader recomputes on its held-out images meets the notebook's target.
+    (About 1.5 min for BatchNormalization up to 8 min for Dropout on 2 cores.)"""
     root = build(tmp_path / "alice")
-    shutil.copy(PROJECT_ROOT / "notebooks" / "FullyConnectedNets.ipynb", root / "FullyConnectedNets.ipynb")
-    prof = dataclasses.replace(PROFILE, notebooks=(SPECS["FullyConnectedNets"],))
+    shutil.copy(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", root / f"{name}.ipynb")
+    spec = SPECS[name]
+    prof = dataclasses.replace(PROFILE, notebooks=(spec,))
     results = grade_submission(root, profile=prof, out_dir=tmp_path / "out", data=cifar10_path)
     validate(results)
     bad = [t for t in results["tests"] if t["status"] != "passed"]
     assert not bad, bad
     assert results["score"] == pytest.approx(results["max_score"])
-    assert results["accuracy"]["value"] >= 0.5 and results["accuracy"]["points_fraction"] == 1.0
-    assert "was changed" not in by_name(results)["notebook.FullyConnectedNets"]["output"]
-
-
-# QUICK mode (short experiments) plus a larger training split for the final model: one epoch on
-# 10,000 images reaches 40-43% on the held-out images (measured), against the full-length
-# targets (50-60%) that need 8 to 20 epochs on 49,000 images, too long for CI.
-REDUCED_TARGET = 35
-
-
-@pytest.mark.slow
-@pytest.mark.cifar
-@pytest.mark.parametrize("name", ["BatchNormalization", "Dropout", "ConvolutionalNetworks"])
-def test_the_solved_notebooks_reach_their_target_with_reduced_training(name, tmp_path, cifar10_path):
-    root = build(tmp_path / "alice")
-    nbformat.write(_master(name, extra_data=10000), root / f"{name}.ipynb")
-    spec = dataclasses.replace(SPECS[name], formula=AccuracyFormula(offset=REDUCED_TARGET, span=0))
-    prof = dataclasses.replace(PROFILE, notebooks=(spec,), notebook_settings=NotebookSettings(
-        env=(("QUICK", "1"),), cell_timeout=900, notebook_timeout=1500))
-    results = grade(root, tmp_path, prof, cifar10_path, locked=None)  # the kit's own locked cells
-    tests = by_name(results)
-    run, acc = tests[f"notebook.{name}"], tests[f"notebook.{name}[accuracy]"]
-    assert run["status"] == "passed" and "locked cell" not in run["output"], run["output"]
-    assert acc["status"] == "passed" and acc["score"] == spec.points, acc["output"]
-    assert results["accuracy"]["value"] >= REDUCED_TARGET / 100
+    run, acc = by_name(results)[f"notebook.{name}"], by_name(results)[f"notebook.{name}[accuracy]"]
+    assert "was changed" not in run["output"] and "locked cell" not in run["output"], run["output"]
+    assert acc["score"] == spec.points
+    assert results["accuracy"]["value"] >= spec.formula.offset / 100 and results["accuracy"]["points_fraction"] == 1.0
     assert (tmp_path / "out" / "notebooks" / f"{name}.ipynb").is_file()
 
 

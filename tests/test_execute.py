@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tarfile
 
 import nbformat
@@ -366,6 +367,18 @@ def test_the_notebook_sees_only_the_stand_in_test_batch_and_no_network(tmp_path)
     assert "network: none" in out
     assert "grader modules: ['__init__.py']" in out  # the stub, never the real grader
     assert by_name(results)["notebook.T"]["status"] == "passed"
+
+
+def test_the_kernel_gets_the_configured_blas_threads(tmp_path):
+    probe = ("import os, numpy, threadpoolctl\n"
+             "blas = threadpoolctl.threadpool_info()\n"
+             "print('threads', os.environ['OMP_NUM_THREADS'], sorted({p['num_threads'] for p in blas if p['user_api'] == 'blas'}))")
+    root = submission(tmp_path / "s", {"T.ipynb": [probe]})
+    grade(root, tmp_path, profile([fc_spec(variable=None, formula=None)], threads=1))
+    assert texts(executed(tmp_path).cells[0]) == "threads 1 [1]\n"
+    grade(root, tmp_path, profile([fc_spec(variable=None, formula=None)]))  # default: every core
+    cores = len(os.sched_getaffinity(0))
+    assert texts(executed(tmp_path).cells[0]).startswith(f"threads {cores} [")
 
 
 def test_an_altered_locked_cell_is_restored_before_execution(tmp_path):

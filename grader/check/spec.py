@@ -12,6 +12,7 @@ several alternative `dims`, of which the per-submission seed picks one (hidden s
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -307,7 +308,8 @@ class NotebookSettings:
     the kernel counts as hung and the notebook stops). Outputs beyond max_cell_output_bytes per
     cell or max_notebook_bytes per notebook are dropped (noted). env: extra environment of the kernel
     (e.g. (("QUICK", "1"),) for the notebooks' short mode). mean_images: how many training
-    images the notebooks' mean image is taken over (get_CIFAR10_data's num_training).
+    images the notebooks' mean image is taken over (get_CIFAR10_data's num_training). threads:
+    BLAS threads of the kernel (None: every core available).
     """
 
     startup_timeout: float = 60.0
@@ -322,6 +324,17 @@ class NotebookSettings:
     max_cell_output_bytes: int = 2 << 20
     env: tuple[tuple[str, str], ...] = ()
     mean_images: int = 49000
+    threads: int | None = None
+
+    def kernel_threads(self) -> int:
+        """BLAS threads of a notebook's kernel: `threads`, else every core this process may use
+        (notebooks run one at a time; a batch of parallel gradings sets threads to share cores)."""
+        if self.threads:
+            return max(1, int(self.threads))
+        try:
+            return len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
