@@ -6,6 +6,7 @@ Exit codes (design.md): 0 success, 1 some submission or check failed or errored,
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bo
         raise SetupError(f"--data {data}: no such file or folder (give the cifar-10-python.tar.gz archive "
                          "or the folder it unpacks to)")
     out_dir = out_dir or Path("grader-out") / submission.stem
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks,
                                    data=data, seed=seed)
@@ -141,6 +143,48 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
 
 
 @cli.command()
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grader-batch"), show_default=True,
+              help="Folder for results/NAME/results.json, gradebook.csv and the gradebook.sqlite ledger.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Submissions graded at once on this machine [one per core].")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local workers; the grader must be "
+                   "installed on its workers and SUBMISSIONS and --out visible to them at the same paths.")
+@click.option("--resume", is_flag=True, help="Keep submissions the ledger already graded and that did not change.")
+@click.option("--profile", default="cs231n", show_default=True, help="Course variant to grade against.")
+@click.option("--no-notebooks", is_flag=True, help="Grade the code only; do not execute notebooks.")
+@click.option("--data", "data", type=click.Path(path_type=Path), default=None,
+              help="CIFAR-10 for the notebooks (archive or folder) [$CIFAR10_PATH].")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Wall seconds per submission [the profile's notebook budget + 30 min; 30 min with --no-notebooks].")
+def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str | None, resume: bool, profile: str,
+          no_notebooks: bool, data: Path | None, timeout: float | None) -> None:
+    """Grade every submission (each folder or .zip directly inside SUBMISSIONS) into a gradebook.
+
+    Each submission is graded by its own `grader grade` process with a deadline; whatever
+    happens to it, it ends with a row and a status in OUT/gradebook.csv and the ledger.
+    """
+    from .batch import BatchError, batch_grade
+
+    if not submissions.exists():
+        raise SetupError(f"submissions folder not found: {submissions}")
+    if data is not None and not data.exists():
+        raise SetupError(f"--data {data}: no such file or folder")
+    try:
+        summary = batch_grade(submissions, out_dir=out_dir, workers=workers, scheduler=scheduler, resume=resume,
+                              profile=profile, notebooks=not no_notebooks, data=data, timeout=timeout, echo=click.echo)
+    except BatchError as exc:
+        raise SetupError(str(exc)) from exc
+    counts = {}
+    for status in summary.statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'empty'}); "
+               f"ledger: {summary.ledger}")
+    sys.exit(EXIT_OK if summary.all_graded else EXIT_FAILED)
+
+
+@cli.command()
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-out"), show_default=True)
 def demo(out_dir: Path) -> None:
     """Grade a small class of example submissions end to end and print what happened."""
@@ -148,6 +192,11 @@ def demo(out_dir: Path) -> None:
 
     ok = run_demo(out_dir=out_dir, echo=click.echo)
     sys.exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    """SIGTERM (a batch's deadline) unwinds like an exception, so the sandboxes are killed on the way out."""
+    raise SystemExit(128 + signum)
 
 
 def _all_passed(results: dict) -> bool:

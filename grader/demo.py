@@ -6,8 +6,8 @@ end-to-end self-test: it returns False when any verdict is not the expected one.
 
 from __future__ import annotations
 
+import json
 import shutil
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Callable
 
 from . import examples
 from .examples import Edit
-from .grade import grade_submission
+from .batch import RESULTS_FOLDER, batch_grade
 from .paths import PROJECT_ROOT, reference_dir
 
 # A hostile submission: every trick must cost it points and nothing more.
@@ -107,7 +107,8 @@ def run_demo(*, out_dir: Path, echo: Callable[[str], None] = print) -> bool:
     out_dir = Path(out_dir)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    submissions, graded = out_dir / "submissions", out_dir / "results"
+    submissions, batch_out = out_dir / "submissions", out_dir / "batch"
+    graded = batch_out / RESULTS_FOLDER
     submissions.mkdir(parents=True)
 
     echo("1. Building the student kit from the reference ...")
@@ -116,22 +117,23 @@ def run_demo(*, out_dir: Path, echo: Callable[[str], None] = print) -> bool:
     echo(f"   {report.summary()}")
 
     echo(f"2. Making a class of {len(CLASS)} example submissions in {submissions} ...")
-    paths = {ex.name: ex.make(submissions / ex.name) for ex in CLASS}
+    for ex in CLASS:
+        ex.make(submissions / ex.name)
 
-    echo("3. Grading each one (student code runs only in sandboxed child processes) ...")
-    ok = True
+    echo("3. Batch-grading the class (`grader batch`: each submission in its own grading process, "
+         "student code only in sandboxed children) ...")
+    summary = batch_grade(submissions, out_dir=batch_out, notebooks=False, echo=lambda line: echo(f"   {line}"))
+    ok = summary.found == len(CLASS)
     rows = []
     for ex in CLASS:
-        started = time.monotonic()
-        results = grade_submission(paths[ex.name], out_dir=graded / ex.name, notebooks=False)
+        results = json.loads((graded / ex.name / "results.json").read_text(encoding="utf-8"))
         problems = _verdict(ex, results)
         ok &= not problems
-        rows.append((ex, results, time.monotonic() - started, problems))
-        echo(f"   {ex.name:<8} {results['score']:6.1f} / {results['max_score']:g}  {results['status']:<7} "
-             f"{time.monotonic() - started:5.1f} s  {'as expected' if not problems else 'UNEXPECTED: ' + '; '.join(problems)}")
+        rows.append((ex, results, problems))
+        echo(f"   {ex.name:<8} {'as expected' if not problems else 'UNEXPECTED: ' + '; '.join(problems)}")
 
     echo("\nGradebook (first failing test of each submission):")
-    for ex, results, _, _ in rows:
+    for ex, results, _ in rows:
         echo(f"  {ex.name:<8} {results['score']:6.1f}  {ex.story}")
         if hint := _first_hint(results):
             echo(f"           {hint[:150]}")
@@ -139,6 +141,6 @@ def run_demo(*, out_dir: Path, echo: Callable[[str], None] = print) -> bool:
     if planted:
         ok = False
         echo(f"\nUNEXPECTED: results.json files outside the results folder: {planted}")
-    echo(f"\nresults.json of each submission: {graded}/NAME/results.json")
+    echo(f"\nresults.json of each submission: {graded}/NAME/results.json; gradebook: {summary.gradebook}")
     echo("Demo verdicts: " + ("all as expected." if ok else "SOME UNEXPECTED (see above)."))
     return ok

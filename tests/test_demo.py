@@ -12,5 +12,7 @@ def test_demo_reaches_every_expected_verdict(tmp_path):
     assert result.exit_code == 0, result.output[-3000:]
     assert "Demo verdicts: all as expected." in result.output
     for name in ("alice", "dave", "mallory"):
-        assert (tmp_path / "demo" / "results" / name / "results.json").is_file()
+        assert (tmp_path / "demo" / "batch" / "results" / name / "results.json").is_file()
+    gradebook = (tmp_path / "demo" / "batch" / "gradebook.csv").read_text().splitlines()
+    assert len(gradebook) == 1 + 9 and gradebook[1].startswith("alice,graded,100.0,100.0,")
     assert (tmp_path / "demo" / "kit" / "public_checks" / "manifest.json").is_file()

@@ -327,10 +327,12 @@ class NotebookSettings:
     threads: int | None = None
 
     def kernel_threads(self) -> int:
-        """BLAS threads of a notebook's kernel: `threads`, else every core this process may use
-        (notebooks run one at a time; a batch of parallel gradings sets threads to share cores)."""
+        """BLAS threads of a notebook's kernel: `threads`, else $GRADER_KERNEL_THREADS (a batch of
+        parallel gradings shares the cores so), else every core this process may use."""
         if self.threads:
             return max(1, int(self.threads))
+        if os.environ.get("GRADER_KERNEL_THREADS", "").isdigit():  # set by `grader batch` for its workers
+            return max(1, int(os.environ["GRADER_KERNEL_THREADS"]))
         try:
             return len(os.sched_getaffinity(0))
         except (AttributeError, OSError):

@@ -1,0 +1,469 @@
+"""`grader batch`: grade every submission of a class into a gradebook, in parallel.
+
+Steps: find the submissions (each folder or .zip directly under SUBMISSIONS), fingerprint them,
+skip those the ledger already graded unchanged (--resume), grade the rest, each in its own
+`grader grade` process with a deadline (local worker threads, or tasks on a Dask cluster with
+--scheduler), record each outcome in the ledger as it arrives, and write the gradebook.
+
+Every submission ends with a row and a status, whatever happened to its grading process: a
+crash or a deadline becomes a results.json with status "error" or "timeout" (every test an
+error saying why), and the batch goes on. The ledger (gradebook.sqlite, one row per submission)
+is written only by this process, one transaction per outcome, so an interrupted batch loses at
+most the submissions in flight; --resume grades only those. gradebook.csv is rewritten from the
+ledger at the end: one row per submission, its status, score and accuracy, and the points of
+each checked function.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .results import ResultsError, make_results, validate, write_results
+
+LEDGER = "gradebook.sqlite"
+GRADEBOOK = "gradebook.csv"
+RESULTS_FOLDER = "results"
+FINISHED = ("graded", "error", "timeout")
+IGNORED = ("__MACOSX",)
+STDERR_TAIL = 2000
+LOST = "lost"  # the report's code when the worker itself failed
+TERM_GRACE = 10.0  # seconds between SIGTERM (the grading process cleans up its sandboxes) and SIGKILL
+
+_RUNNING: set[subprocess.Popen] = set()  # this batch's grading processes, for _stop_running
+_RUNNING_LOCK = threading.Lock()
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    name TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL,
+    max_score REAL,
+    accuracy REAL,
+    seconds REAL,
+    finished TEXT,
+    message TEXT,
+    functions TEXT
+)
+"""
+
+
+class BatchError(Exception):
+    """A batch that cannot start (bad folder, unusable ledger, no Dask); the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One submission found under SUBMISSIONS."""
+
+    name: str  # unique, safe as a folder name
+    path: Path
+    fingerprint: str
+
+
+@dataclass
+class Outcome:
+    """How one submission's grading ended."""
+
+    name: str
+    results: dict
+    seconds: float
+    message: str = ""
+
+
+@dataclass
+class BatchSummary:
+    found: int
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # --resume: unchanged and already finished
+    statuses: dict[str, str] = field(default_factory=dict)  # every submission in the ledger
+    ledger: Path | None = None
+    gradebook: Path | None = None
+
+    @property
+    def all_graded(self) -> bool:
+        return all(s == "graded" for s in self.statuses.values())
+
+
+# ----------------------------------------------------------------------------- finding submissions
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "submission"
+
+
+def fingerprint(path: Path) -> str:
+    """sha256 over a zip's bytes, or over a folder's relative paths and file contents (symlinks
+    by their target text, not followed)."""
+    h = hashlib.sha256()
+    if path.is_file():
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).as_posix().encode()
+        if p.is_symlink():
+            h.update(b"L" + rel + b"\0" + os.readlink(p).encode() + b"\0")
+        elif p.is_file():
+            h.update(b"F" + rel + b"\0")
+            with p.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def find_submissions(root: Path) -> tuple[list[Entry], list[str]]:
+    """The submissions directly under `root` (folders and .zip files), and notes on what was
+    passed over. Names come from the folder or file name; clashes get a numeric suffix."""
+    root = Path(root)
+    if not root.is_dir():
+        raise BatchError(f"{root}: not a folder of submissions (each submission a folder or a .zip inside it)")
+    entries, notes, taken = [], [], set()
+    for path in sorted(root.iterdir()):
+        if path.name.startswith(".") or path.name in IGNORED:
+            continue
+        if path.is_symlink():
+            notes.append(f"{path.name}: a symbolic link, passed over")
+            continue
+        if path.is_file() and path.suffix.lower() != ".zip":
+            notes.append(f"{path.name}: neither a folder nor a .zip, passed over")
+            continue
+        base = _safe_name(path.stem if path.is_file() else path.name)
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}-{k}", k + 1
+        taken.add(name)
+        entries.append(Entry(name, path, fingerprint(path)))
+    return entries, notes
+
+
+# ----------------------------------------------------------------------------- the ledger
+
+
+def open_ledger(out_dir: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(Path(out_dir) / LEDGER)
+        db.execute(SCHEMA)
+        db.commit()
+    except sqlite3.DatabaseError as exc:
+        raise BatchError(f"{Path(out_dir) / LEDGER}: not a usable gradebook ledger ({exc}); "
+                         "move it away or choose another --out") from exc
+    return db
+
+
+def _finished_unchanged(db: sqlite3.Connection, entry: Entry, out_dir: Path) -> bool:
+    row = db.execute("SELECT fingerprint, status FROM submissions WHERE name = ?", (entry.name,)).fetchone()
+    return (row is not None and row[0] == entry.fingerprint and row[1] in FINISHED
+            and (out_dir / RESULTS_FOLDER / entry.name / "results.json").is_file())
+
+
+def _function_points(results: dict) -> dict[str, list[float]]:
+    """{checked function: [score, max_score]} summed over its tests (names before the '[')."""
+    points: dict[str, list[float]] = {}
+    for t in results["tests"]:
+        p = points.setdefault(t["name"].split("[")[0], [0.0, 0.0])
+        p[0] += t["score"]
+        p[1] += t["max_score"]
+    return {fn: [round(got, 4), round(most, 4)] for fn, (got, most) in points.items()}
+
+
+def record(db: sqlite3.Connection, entry: Entry, outcome: Outcome) -> None:
+    r = outcome.results
+    acc = r["accuracy"]["value"] if isinstance(r.get("accuracy"), dict) else None
+    with db:
+        db.execute(
+            "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry.name, str(entry.path), entry.fingerprint, r["status"], r["score"], r["max_score"], acc,
+             round(outcome.seconds, 3), time.strftime("%Y-%m-%dT%H:%M:%S"), outcome.message[:STDERR_TAIL],
+             json.dumps(_function_points(r))),
+        )
+
+
+def write_gradebook(db: sqlite3.Connection, path: Path) -> Path:
+    """gradebook.csv from the ledger: one row per submission, a score column per function."""
+    rows = db.execute("SELECT name, status, score, max_score, accuracy, seconds, message, functions "
+                      "FROM submissions ORDER BY name").fetchall()
+    functions: dict[str, float] = {}  # function: its max points, in the order tests list them
+    for row in rows:
+        for fn, (_, most) in json.loads(row[7] or "{}").items():
+            functions.setdefault(fn, most)
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["submission", "status", "score", "max_score", "percent", "accuracy", "seconds", "message"]
+                   + [f"{fn} ({most:g})" for fn, most in functions.items()])
+        for name, status, score, max_score, acc, seconds, message, fns in rows:
+            per = json.loads(fns or "{}")
+            percent = round(100 * score / max_score, 2) if max_score else 0.0
+            w.writerow([name, status, score, max_score, percent, "" if acc is None else acc, seconds,
+                        (message or "").splitlines()[0][:200] if message else ""]
+                       + [per[fn][0] if fn in per else "" for fn in functions])
+    os.replace(tmp, path)
+    return path
+
+
+# ----------------------------------------------------------------------------- grading one submission
+
+
+@dataclass(frozen=True)
+class GradeJob:
+    """What one `grader grade` process needs; plain data, so it can travel to a Dask worker."""
+
+    name: str
+    path: str
+    out_dir: str
+    profile: str
+    notebooks: bool
+    data: str | None
+    timeout: float
+    kernel_threads: int
+
+
+def grade_command(job: GradeJob) -> list[str]:
+    cmd = [sys.executable, "-m", "grader", "grade", job.path, "--out", job.out_dir, "--json", "--profile", job.profile]
+    if not job.notebooks:
+        cmd.append("--no-notebooks")
+    if job.data:
+        cmd += ["--data", job.data]
+    return cmd
+
+
+def run_grade_process(job: GradeJob) -> tuple[int | None, str, float]:
+    """Run `grader grade` for one submission with a deadline: (exit code or None on timeout,
+    the tail of its stderr, seconds). At the deadline it gets SIGTERM (its sandboxes are torn
+    down), then SIGKILL for its whole process group."""
+    env = dict(os.environ, GRADER_KERNEL_THREADS=str(job.kernel_threads))
+    Path(job.out_dir, "results.json").unlink(missing_ok=True)  # only this run's may be read back
+    started = time.monotonic()
+    proc = subprocess.Popen(grade_command(job), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, start_new_session=True)
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    try:
+        _, err = proc.communicate(timeout=job.timeout)
+        code: int | None = proc.returncode
+    except subprocess.TimeoutExpired:
+        code = None
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=TERM_GRACE)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid)
+            _, err = proc.communicate()
+    finally:
+        _kill_group(proc.pid)  # anything it left in its group
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+    return code, err.decode("utf-8", "replace")[-STDERR_TAIL:], time.monotonic() - started
+
+
+def _stop_running() -> None:
+    """The batch itself is stopping (Ctrl-C): SIGTERM every grading process of this batch (in their
+    own sessions, they did not get the terminal's SIGINT), so their threads return promptly."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        try:
+            proc.send_signal(signal.SIGTERM)
+        except OSError:
+            pass
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def grade_one(job: GradeJob) -> dict:
+    """Grade one submission in its own process; returns {"code", "stderr", "seconds"}. Runs in a
+    local worker thread or on a Dask worker (the grader must be installed there, and the
+    submission and output folders shared)."""
+    code, err, seconds = run_grade_process(job)
+    return {"code": code, "stderr": err, "seconds": seconds}
+
+
+def outcome_of(job: GradeJob, report: dict, profile) -> Outcome:
+    """The submission's results from what its grading process left behind; a results.json the
+    process did not finish (crash, deadline) is replaced by one in which every test says why."""
+    code, err, seconds = report.get("code"), str(report.get("stderr", "")), float(report.get("seconds", 0.0))
+    path = Path(job.out_dir) / "results.json"
+    if code in (0, 1):
+        try:
+            results = json.loads(path.read_text(encoding="utf-8"))
+            validate(results)
+            why = "" if results["status"] == "graded" else next(
+                (t["output"] for t in results["tests"] if t["status"] == "error"), results["status"])
+            return Outcome(job.name, results, seconds, message=why)
+        except (OSError, ValueError, ResultsError) as exc:
+            status, why = "error", (f"the grading process ended (exit code {code}) without a usable results.json "
+                                    f"({type(exc).__name__}): {_last_line(err)}")
+    elif code is None:
+        status, why = "timeout", f"grading did not finish within {job.timeout:g} s; the grading process was killed"
+    elif code == 2:
+        status, why = "error", f"the grader could not grade this submission: {_last_line(err)}"
+    elif code == LOST:
+        status, why = "error", f"the worker grading this submission failed: {_last_line(err)}"
+    elif isinstance(code, int) and code < 0:
+        status, why = "error", f"the grading process was killed by signal {-code}: {_last_line(err)}"
+    else:
+        status, why = "error", f"the grading process failed (exit code {code}): {_last_line(err)}"
+    from .check import engine
+
+    results = make_results(job.name, profile.name, status, engine.error_tests(profile, why), seconds)
+    write_results(results, Path(job.out_dir))
+    return Outcome(job.name, results, seconds, message=why + ("\n" + err if err else ""))
+
+
+def _last_line(text: str) -> str:
+    lines = [s for s in text.strip().splitlines() if s.strip()]
+    return lines[-1][:500] if lines else "(no message)"
+
+
+# ----------------------------------------------------------------------------- the batch
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def batch_grade(
+    submissions: Path,
+    *,
+    out_dir: Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    profile: str = "cs231n",
+    notebooks: bool = True,
+    data: Path | None = None,
+    timeout: float | None = None,
+    echo: Callable[[str], None] = print,
+) -> BatchSummary:
+    """Grade every submission under `submissions` into out_dir (results/NAME/results.json, the
+    ledger and gradebook.csv). workers: parallel gradings on this machine (default: one per core;
+    notebook kernels then share the cores). scheduler: a Dask scheduler address; the gradings run
+    on its workers instead. resume: keep finished, unchanged submissions from an earlier run.
+    timeout: wall seconds per submission (default: the profile's notebook budget, or 30 min
+    with notebooks off). Raises BatchError when the batch cannot start."""
+    from .check.profiles import UnknownProfile, get_profile
+
+    try:
+        prof = get_profile(profile)
+    except UnknownProfile as exc:
+        raise BatchError(str(exc)) from exc
+    entries, notes = find_submissions(Path(submissions))
+    for note in notes:
+        echo(f"note: {note}")
+    out_dir = Path(out_dir)
+    (out_dir / RESULTS_FOLDER).mkdir(parents=True, exist_ok=True)
+    db = open_ledger(out_dir)
+    summary = BatchSummary(found=len(entries), ledger=out_dir / LEDGER)
+    try:
+        if not resume:
+            with db:
+                db.execute("DELETE FROM submissions")
+        todo = []
+        for e in entries:
+            if resume and _finished_unchanged(db, e, out_dir):
+                summary.skipped.append(e.name)
+            else:
+                todo.append(e)
+        if timeout is None:
+            s = prof.notebook_settings
+            timeout = (s.total_timeout + 1800.0) if notebooks and prof.notebooks else 1800.0
+        n_workers = max(1, workers or default_workers())
+        threads = max(1, default_workers() // n_workers) if not scheduler else 1
+        jobs = {e.name: GradeJob(e.name, str(e.path.resolve()), str((out_dir / RESULTS_FOLDER / e.name).resolve()),
+                                 prof.name, notebooks, str(Path(data).resolve()) if data else None, float(timeout),
+                                 threads)
+                for e in todo}
+        by_name = {e.name: e for e in todo}
+        echo(f"{len(entries)} submissions found; {len(summary.skipped)} already graded and unchanged; "
+             f"grading {len(todo)} " + (f"on the Dask cluster at {scheduler}" if scheduler else
+                                        f"with {n_workers} worker(s)"))
+        run = _run_dask if scheduler else _run_local
+        for report_name, report in run(list(jobs.values()), n_workers, scheduler):
+            outcome = outcome_of(jobs[report_name], report, prof)
+            record(db, by_name[report_name], outcome)
+            summary.graded.append(report_name)
+            r = outcome.results
+            echo(f"  {report_name:<24} {r['status']:<8} {r['score']:7.1f} / {r['max_score']:g}  {outcome.seconds:6.1f} s"
+                 + (f"  {_last_line(outcome.message)[:100]}" if outcome.message else ""))
+        summary.statuses = dict(db.execute("SELECT name, status FROM submissions ORDER BY name").fetchall())
+        summary.gradebook = write_gradebook(db, out_dir / GRADEBOOK)
+    finally:
+        db.close()
+    return summary
+
+
+def _run_local(jobs: list[GradeJob], workers: int, _scheduler=None):
+    """(name, report) for each job as it finishes, `workers` at a time."""
+    if not jobs:
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending = {pool.submit(grade_one, job): job.name for job in jobs}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    name = pending.pop(fut)
+                    yield name, _report(fut)
+        except BaseException:  # Ctrl-C or a failure recording an outcome: stop, the ledger keeps what finished
+            pool.shutdown(wait=False, cancel_futures=True)
+            _stop_running()
+            raise
+
+
+def _run_dask(jobs: list[GradeJob], _workers: int, scheduler: str):
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise BatchError("--scheduler needs dask.distributed: pip install -e '.[dask]' (on this machine "
+                         "and on every worker)") from exc
+    if not jobs:
+        return
+    futures: dict = {}
+    try:
+        client = Client(scheduler, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        raise BatchError(f"could not reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        # pure=False: a resubmitted submission is graded again, not served from Dask's cache
+        futures = {client.submit(grade_one, job, key=f"grade-{job.name}-{time.time_ns()}", pure=False): job.name
+                   for job in jobs}
+        for fut in as_completed(futures):
+            yield futures[fut], _report(fut)
+    finally:
+        client.cancel(list(futures))  # those still queued or running, when the batch stops early
+        client.close()
+
+
+def _report(fut) -> dict:
+    """A worker's report; a worker that failed (lost, or grade_one raised) reports LOST."""
+    try:
+        report = fut.result()
+        return report if isinstance(report, dict) else {"code": LOST, "stderr": f"bad report {report!r}"[:500]}
+    except Exception as exc:  # noqa: BLE001 (any failure of the worker becomes that submission's error)
+        return {"code": LOST, "stderr": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
