@@ -11,7 +11,7 @@ error saying why), and the batch goes on. The ledger (gradebook.sqlite, one row 
 is written only by this process, one transaction per outcome, so an interrupted batch loses at
 most the submissions in flight; --resume grades only those. gradebook.csv is rewritten from the
 ledger at the end: one row per submission, its status, score and accuracy, and the points of
-each checked function.
+each checked function; gradebook.html (grader/report.py) shows the same for people.
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .report import write_class_report
 from .results import ResultsError, make_results, validate, write_results
 
 LEDGER = "gradebook.sqlite"
 GRADEBOOK = "gradebook.csv"
 RESULTS_FOLDER = "results"
+UNPACKED = "class"  # where a class zip is extracted, under OUT
 FINISHED = ("graded", "error", "timeout")
 IGNORED = ("__MACOSX",)
 STDERR_TAIL = 2000
@@ -94,6 +97,7 @@ class BatchSummary:
     statuses: dict[str, str] = field(default_factory=dict)  # every submission in the ledger
     ledger: Path | None = None
     gradebook: Path | None = None
+    report: Path | None = None
 
     @property
     def all_graded(self) -> bool:
@@ -341,6 +345,21 @@ def _last_line(text: str) -> str:
 # ----------------------------------------------------------------------------- the batch
 
 
+def _unpack_class(archive: Path, dest: Path, echo) -> Path:
+    """A class download given as one zip: its submissions, extracted under OUT (fingerprints are
+    of content, so --resume still recognises unchanged submissions)."""
+    from .submission import SubmissionError, extract_class
+
+    if not zipfile.is_zipfile(archive):
+        raise BatchError(f"{archive}: SUBMISSIONS must be a folder of submissions or a zip of them")
+    try:
+        root = extract_class(archive, dest)
+    except SubmissionError as exc:
+        raise BatchError(str(exc)) from exc
+    echo(f"unpacked {archive.name} into {root}")
+    return root
+
+
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -373,11 +392,14 @@ def batch_grade(
         prof = get_profile(profile)
     except UnknownProfile as exc:
         raise BatchError(str(exc)) from exc
-    entries, notes = find_submissions(Path(submissions))
-    for note in notes:
-        echo(f"note: {note}")
     out_dir = Path(out_dir)
     (out_dir / RESULTS_FOLDER).mkdir(parents=True, exist_ok=True)
+    submissions = Path(submissions)
+    if submissions.is_file():
+        submissions = _unpack_class(submissions, out_dir / UNPACKED, echo)
+    entries, notes = find_submissions(submissions)
+    for note in notes:
+        echo(f"note: {note}")
     db = open_ledger(out_dir)
     summary = BatchSummary(found=len(entries), ledger=out_dir / LEDGER)
     try:
@@ -413,6 +435,7 @@ def batch_grade(
                  + (f"  {_last_line(outcome.message)[:100]}" if outcome.message else ""))
         summary.statuses = dict(db.execute("SELECT name, status FROM submissions ORDER BY name").fetchall())
         summary.gradebook = write_gradebook(db, out_dir / GRADEBOOK)
+        summary.report = write_class_report(out_dir, list(summary.statuses), profile=prof.name)
     finally:
         db.close()
     return summary

@@ -160,7 +160,8 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
               help="Wall seconds per submission [the profile's notebook budget + 30 min; 30 min with --no-notebooks].")
 def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str | None, resume: bool, profile: str,
           no_notebooks: bool, data: Path | None, timeout: float | None) -> None:
-    """Grade every submission (each folder or .zip directly inside SUBMISSIONS) into a gradebook.
+    """Grade every submission (each folder or .zip directly inside SUBMISSIONS, or inside the zip
+    SUBMISSIONS, e.g. a course site's bulk download) into a gradebook.
 
     Each submission is graded by its own `grader grade` process with a deadline; whatever
     happens to it, it ends with a row and a status in OUT/gradebook.csv and the ledger.
@@ -180,7 +181,7 @@ def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str 
     for status in summary.statuses.values():
         counts[status] = counts.get(status, 0) + 1
     click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'empty'}); "
-               f"ledger: {summary.ledger}")
+               f"report: {summary.report}; ledger: {summary.ledger}")
     sys.exit(EXIT_OK if summary.all_graded else EXIT_FAILED)
 
 

@@ -141,6 +141,7 @@ def run_demo(*, out_dir: Path, echo: Callable[[str], None] = print) -> bool:
     if planted:
         ok = False
         echo(f"\nUNEXPECTED: results.json files outside the results folder: {planted}")
-    echo(f"\nresults.json of each submission: {graded}/NAME/results.json; gradebook: {summary.gradebook}")
+    echo(f"\nresults.json of each submission: {graded}/NAME/results.json; gradebook: {summary.gradebook}; "
+         f"class report: {summary.report}")
     echo("Demo verdicts: " + ("all as expected." if ok else "SOME UNEXPECTED (see above)."))
     return ok

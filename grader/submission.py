@@ -47,6 +47,8 @@ MAX_TOTAL_BYTES = 500 << 20
 MAX_MEMBERS = 20_000
 MAX_RATIO = 200  # uncompressed / compressed, for members above RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 10 << 20
+MAX_CLASS_BYTES = 50 << 30  # a class download (`grader batch CLASS.zip`): hundreds of submissions
+MAX_CLASS_MEMBERS = 2_000_000
 MAX_STUDENT_FILE = 5 << 20  # a .py file copied into the workdir
 MAX_EXTRA_FILES = 200
 
@@ -95,19 +97,19 @@ def _member_path(name: str) -> PurePosixPath | None:
     return PurePosixPath(*parts)
 
 
-def _extract(archive: Path, dest: Path) -> None:
+def _extract(archive: Path, dest: Path, *, max_total: int = MAX_TOTAL_BYTES, max_members: int = MAX_MEMBERS) -> None:
     try:
         zf = zipfile.ZipFile(archive)
     except Exception as exc:  # noqa: BLE001 (a crafted archive can fail in many ways)
         raise SubmissionError(SubmissionError.CORRUPT, archive, detail=exc) from None
     with zf:
         members = zf.infolist()
-        if len(members) > MAX_MEMBERS:
-            detail = f"{len(members)} members (at most {MAX_MEMBERS})"
+        if len(members) > max_members:
+            detail = f"{len(members)} members (at most {max_members})"
             raise SubmissionError(SubmissionError.TOO_BIG, archive, detail=detail)
         total = sum(m.file_size for m in members)
-        if total > MAX_TOTAL_BYTES:
-            detail = f"{total} bytes uncompressed (at most {MAX_TOTAL_BYTES})"
+        if total > max_total:
+            detail = f"{total} bytes uncompressed (at most {max_total})"
             raise SubmissionError(SubmissionError.TOO_BIG, archive, detail=detail)
         plan = []
         for m in members:
@@ -134,7 +136,7 @@ def _extract(archive: Path, dest: Path) -> None:
                 with zf.open(m) as src, open(target, "wb") as out:
                     while chunk := src.read(1 << 20):
                         written += len(chunk)
-                        if written > MAX_TOTAL_BYTES:  # headers can lie; the stream cannot
+                        if written > max_total:  # headers can lie; the stream cannot
                             detail = "more data than the archive declares"
                             raise SubmissionError(SubmissionError.TOO_BIG, archive, detail=detail)
                         out.write(chunk)
@@ -145,6 +147,30 @@ def _extract(archive: Path, dest: Path) -> None:
                 # a file where a folder must go, ...
                 raise SubmissionError(SubmissionError.CORRUPT, archive, detail=f"{m.filename}: {exc}") from None
             os.chmod(target, 0o644)
+
+
+def extract_class(archive: Path, dest: Path) -> Path:
+    """A whole class's download (a zip of submission folders or zips), safely extracted into
+    `dest` (emptied first) with the per-class caps; returns the folder holding the submissions
+    (descending through a single top folder). Raises SubmissionError."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    _extract(archive, dest, max_total=MAX_CLASS_BYTES, max_members=MAX_CLASS_MEMBERS)
+    root = dest
+    while True:
+        inside = [p for p in root.iterdir() if not _skip_dir(p.name)]
+        if len(inside) != 1 or not inside[0].is_dir() or _package_at_top(inside[0]):
+            return root
+        root = inside[0]
+
+
+def _package_at_top(folder: Path) -> bool:
+    """Is `folder` one submission (course files in it or in a child of it) rather than a folder of them?"""
+    for d in (folder, *[c for c in folder.iterdir() if c.is_dir()]):
+        if any((d / name).is_file() for name in DEFAULT_ANCHORS):
+            return True
+    return False
 
 
 def open_submission(path: Path, scratch: Path) -> Path:

@@ -84,6 +84,8 @@ def test_a_class_is_graded_into_a_gradebook_and_resumed(tmp_path):
     dropout = next(k for k in rows["erin"] if k.startswith("layers.dropout_forward ("))
     assert float(rows["erin"][dropout]) < float(dropout.split("(")[1].rstrip(")")) == float(rows["alice"][dropout])
     assert rows["zed"]["status"] == "error" and "not a readable zip archive" in rows["zed"]["message"]
+    page = (out / "gradebook.html").read_text()
+    assert all(f">{name}</a>" in page for name in ("alice", "dave", "erin", "zed"))
 
     # --resume: nothing changed, nothing regraded; then one submission changes and only it is
     again = batch_grade(subs, out_dir=out, resume=True, **QUIET)
@@ -95,6 +97,25 @@ def test_a_class_is_graded_into_a_gradebook_and_resumed(tmp_path):
     assert float(_rows(out)["dave"]["score"]) == 100.0
     with sqlite3.connect(out / "gradebook.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 4
+
+
+def test_a_class_download_zip_is_unpacked_and_graded(tmp_path):
+    folder = tmp_path / "src"
+    build(folder / "alice")
+    inner = build(folder / "bob-src")
+    with zipfile.ZipFile(tmp_path / "bob.zip", "w") as zf:
+        for path in sorted(inner.rglob("*.py")):
+            zf.write(path, path.relative_to(inner).as_posix())
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as zf:  # one top folder, as bulk downloads have
+        for path in sorted((folder / "alice").rglob("*.py")):
+            zf.write(path, ("hw2/" + path.relative_to(folder).as_posix()))
+        zf.write(tmp_path / "bob.zip", "hw2/bob.zip")
+    summary = batch_grade(tmp_path / "class.zip", out_dir=tmp_path / "out", **QUIET)
+    assert summary.statuses == {"alice": "graded", "bob": "graded"}
+    assert float(_rows(tmp_path / "out")["bob"]["score"]) == 100.0
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(BatchError, match="a zip of them"):
+        batch_grade(tmp_path / "notes.txt", out_dir=tmp_path / "out2", **QUIET)
 
 
 def test_a_submission_over_its_deadline_gets_a_timeout_row_and_the_batch_goes_on(tmp_path):

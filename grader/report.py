@@ -1,0 +1,163 @@
+"""The class report: one self-contained HTML page from a batch's results (gradebook.html).
+
+What course staff look at after a batch: how many submissions ended how, the score
+distribution, which functions the class got wrong and the failure seen most often for each,
+and one row per submission with its first failing test. Everything shown is read from the
+results.json files the grading processes wrote; text that came from student code (error
+messages, printed output) is HTML-escaped by the template, never interpreted.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+REPORT = "gradebook.html"
+MESSAGE_CHARS = 160
+
+TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Gradebook: {{ title }}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.graded { color: #1a7f37; } .error, .timeout { color: #cf222e; font-weight: bold; }
+.low { background: #fff1f0; }
+code { font-size: 0.95em; }
+</style></head><body>
+<h1>Gradebook: {{ title }}</h1>
+<p>{{ rows|length }} submissions, profile <code>{{ profile }}</code>; generated {{ generated }}.
+{% for status, n in statuses %}<span class="{{ status }}">{{ n }} {{ status }}</span>{% if not loop.last %}, {% endif %}{% endfor %}.
+{% if scores %}Score: mean {{ "%.1f"|format(mean) }}, median {{ "%.1f"|format(median) }} of {{ "%g"|format(max_score) }}.{% endif %}</p>
+{% if histogram %}<img alt="score distribution" src="data:image/png;base64,{{ histogram }}">{% endif %}
+
+<h2>By function</h2>
+<p>Mean points over graded submissions; the failure seen most often, with how many submissions showed it.</p>
+<table><tr><th>function</th><th>max</th><th>mean</th><th>full marks</th><th>most frequent failure</th></tr>
+{% for f in functions %}<tr{% if f.full_fraction < 0.5 %} class="low"{% endif %}>
+<td><code>{{ f.name }}</code></td><td class="num">{{ "%g"|format(f.max_points) }}</td>
+<td class="num">{{ "%.2f"|format(f.mean) }}</td><td class="num">{{ "%.0f"|format(100 * f.full_fraction) }}%</td>
+<td>{% if f.top_failure %}{{ f.top_failure }} <em>({{ f.top_count }})</em>{% endif %}</td></tr>
+{% endfor %}</table>
+
+<h2>Submissions</h2>
+<table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>first failing test</th></tr>
+{% for r in rows %}<tr>
+<td><a href="results/{{ r.name }}/results.json">{{ r.name }}</a></td><td class="{{ r.status }}">{{ r.status }}</td>
+<td class="num">{{ "%.1f"|format(r.score) }}</td><td class="num">{{ "%.1f"|format(r.percent) }}</td>
+<td class="num">{% if r.accuracy is not none %}{{ "%.3f"|format(r.accuracy) }}{% endif %}</td>
+<td class="num">{{ "%.1f"|format(r.seconds) }}</td>
+<td>{% if r.first_failure %}<code>{{ r.first_failure[0] }}</code>: {{ r.first_failure[1] }}{% endif %}</td></tr>
+{% endfor %}</table>
+</body></html>
+"""
+
+
+@dataclass
+class FunctionStats:
+    name: str
+    max_points: float = 0.0
+    points: list[float] = field(default_factory=list)
+    failures: Counter = field(default_factory=Counter)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.points) if self.points else 0.0
+
+    @property
+    def full_fraction(self) -> float:
+        return sum(p >= self.max_points - 1e-9 for p in self.points) / len(self.points) if self.points else 0.0
+
+    @property
+    def top_failure(self) -> str:
+        return self.failures.most_common(1)[0][0] if self.failures else ""
+
+    @property
+    def top_count(self) -> int:
+        return self.failures.most_common(1)[0][1] if self.failures else 0
+
+
+def _first_line(text: str) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line[:MESSAGE_CHARS] + ("..." if len(line) > MESSAGE_CHARS else "")
+
+
+def _histogram(percents: list[float]) -> str:
+    """A PNG of the score distribution, base64 (the page stays one file)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 2.4), dpi=90)
+    ax = fig.add_subplot()
+    ax.hist(percents, bins=[i * 5 for i in range(21)], color="#4c72b0", edgecolor="white")
+    ax.set_xlabel("score (% of max)")
+    ax.set_ylabel("submissions")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: str = "") -> Path:
+    """Write out_dir/gradebook.html from out_dir/results/NAME/results.json for each of `names`."""
+    out_dir = Path(out_dir)
+    rows, functions = [], {}
+    for name in sorted(names):
+        try:
+            results = json.loads((out_dir / "results" / name / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            rows.append(dict(name=name, status="error", score=0.0, max_score=0.0, percent=0.0, accuracy=None,
+                             seconds=0.0, first_failure=("results.json", "missing or unreadable")))
+            continue
+        first = next((t for t in results["tests"] if t["status"] != "passed"), None)
+        acc = results.get("accuracy")
+        rows.append(dict(
+            name=name, status=results["status"], score=results["score"], max_score=results["max_score"],
+            percent=100 * results["score"] / results["max_score"] if results["max_score"] else 0.0,
+            accuracy=acc.get("value") if isinstance(acc, dict) else None, seconds=results["execution_time"],
+            first_failure=(first["name"], _first_line(first["output"]) or first["status"]) if first else None,
+        ))
+        if results["status"] != "graded":
+            continue  # a submission that could not be graded says nothing about the functions
+        per_function: dict[str, list] = {}
+        for t in results["tests"]:
+            fn = t["name"].split("[")[0]
+            entry = per_function.setdefault(fn, [0.0, 0.0, None])
+            entry[0] += t["score"]
+            entry[1] += t["max_score"]
+            if t["status"] != "passed" and entry[2] is None:
+                entry[2] = _first_line(t["output"]) or t["status"]
+        for fn, (got, most, failure) in per_function.items():
+            stats = functions.setdefault(fn, FunctionStats(fn))
+            stats.max_points = max(stats.max_points, most)
+            stats.points.append(got)
+            if failure:
+                stats.failures[failure] += 1
+    graded = [r for r in rows if r["status"] == "graded"]
+    scores = [r["score"] for r in graded]
+    max_score = max((r["max_score"] for r in graded), default=0.0)
+    page = jinja2.Environment(autoescape=True).from_string(TEMPLATE).render(
+        title=title or out_dir.name, profile=profile, generated=time.strftime("%Y-%m-%d %H:%M"),
+        rows=rows, statuses=sorted(Counter(r["status"] for r in rows).items()),
+        scores=scores, mean=statistics.fmean(scores) if scores else 0.0,
+        median=statistics.median(scores) if scores else 0.0, max_score=max_score,
+        histogram=_histogram([r["percent"] for r in graded]) if graded else "",
+        functions=list(functions.values()),
+    )
+    path = out_dir / REPORT
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
