@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -54,7 +55,8 @@ def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bo
         raise SetupError(f"--data {data}: no such file or folder (give the cifar-10-python.tar.gz archive "
                          "or the folder it unpacks to)")
     out_dir = out_dir or Path("grader-out") / submission.stem
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks,
                                    data=data, seed=seed)
@@ -145,7 +147,8 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
 @cli.command()
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("grader-batch"), show_default=True,
-              help="Folder for results/NAME/results.json, gradebook.csv and the gradebook.sqlite ledger.")
+              help="Folder for results/NAME/results.json, gradebook.csv, gradebook.html and the gradebook.sqlite "
+                   "ledger.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Submissions graded at once on this machine [one per core].")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
