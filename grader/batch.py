@@ -44,10 +44,8 @@ FINISHED = ("graded", "error", "timeout")
 IGNORED = ("__MACOSX",)
 STDERR_TAIL = 2000
 LOST = "lost"  # the report's code when the worker itself failed
+STOPPED = "stopped"  # the report's code when the batch stopped before the grading started
 TERM_GRACE = 10.0  # seconds between SIGTERM (the grading process cleans up its sandboxes) and SIGKILL
-
-_RUNNING: set[subprocess.Popen] = set()  # this batch's grading processes, for _stop_running
-_RUNNING_LOCK = threading.Lock()
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
@@ -249,20 +247,54 @@ def grade_command(job: GradeJob) -> list[str]:
     return cmd
 
 
-def run_grade_process(job: GradeJob) -> tuple[int | None, str, float]:
-    """Run `grader grade` for one submission with a deadline: (exit code or None on timeout,
-    the tail of its stderr, seconds). At the deadline it gets SIGTERM (its sandboxes are torn
-    down), then SIGKILL for its whole process group."""
+class Gradings:
+    """The grading processes of one local batch, so that stopping the batch stops them all: once
+    stop() has run, no new one starts (checked under the same lock that registers them)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen] = set()
+        self._stopping = False
+
+    def start(self, cmd: list[str], env: dict) -> subprocess.Popen | None:
+        with self._lock:
+            if self._stopping:
+                return None
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, env=env, start_new_session=True)
+            self._running.add(proc)
+            return proc
+
+    def finished(self, proc: subprocess.Popen) -> None:
+        with self._lock:
+            self._running.discard(proc)
+
+    def stop(self) -> None:
+        """SIGTERM every running grading process (in their own sessions, they did not get the
+        terminal's SIGINT), so the worker threads return promptly."""
+        with self._lock:
+            self._stopping = True
+            for proc in self._running:
+                try:
+                    proc.send_signal(signal.SIGTERM)
+                except OSError:
+                    pass
+
+
+def run_grade_process(job: GradeJob, gradings: Gradings | None = None) -> tuple[int | str | None, str, float]:
+    """Run `grader grade` for one submission with a deadline: (exit code, None on timeout or
+    STOPPED; the tail of its stderr; seconds). At the deadline it gets SIGTERM (its sandboxes are
+    torn down), then SIGKILL for its whole process group."""
+    gradings = gradings or Gradings()
     env = dict(os.environ, GRADER_KERNEL_THREADS=str(job.kernel_threads))
     Path(job.out_dir, "results.json").unlink(missing_ok=True)  # only this run's may be read back
     started = time.monotonic()
-    proc = subprocess.Popen(grade_command(job), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env, start_new_session=True)
-    with _RUNNING_LOCK:
-        _RUNNING.add(proc)
+    proc = gradings.start(grade_command(job), env)
+    if proc is None:
+        return STOPPED, "the batch was stopped before this submission's grading started", 0.0
     try:
         _, err = proc.communicate(timeout=job.timeout)
-        code: int | None = proc.returncode
+        code: int | str | None = proc.returncode
     except subprocess.TimeoutExpired:
         code = None
         proc.send_signal(signal.SIGTERM)
@@ -273,21 +305,8 @@ def run_grade_process(job: GradeJob) -> tuple[int | None, str, float]:
             _, err = proc.communicate()
     finally:
         _kill_group(proc.pid)  # anything it left in its group
-        with _RUNNING_LOCK:
-            _RUNNING.discard(proc)
+        gradings.finished(proc)
     return code, err.decode("utf-8", "replace")[-STDERR_TAIL:], time.monotonic() - started
-
-
-def _stop_running() -> None:
-    """The batch itself is stopping (Ctrl-C): SIGTERM every grading process of this batch (in their
-    own sessions, they did not get the terminal's SIGINT), so their threads return promptly."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    for proc in running:
-        try:
-            proc.send_signal(signal.SIGTERM)
-        except OSError:
-            pass
 
 
 def _kill_group(pgid: int) -> None:
@@ -297,11 +316,11 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def grade_one(job: GradeJob) -> dict:
+def grade_one(job: GradeJob, gradings: Gradings | None = None) -> dict:
     """Grade one submission in its own process; returns {"code", "stderr", "seconds"}. Runs in a
     local worker thread or on a Dask worker (the grader must be installed there, and the
     submission and output folders shared)."""
-    code, err, seconds = run_grade_process(job)
+    code, err, seconds = run_grade_process(job, gradings)
     return {"code": code, "stderr": err, "seconds": seconds}
 
 
@@ -324,6 +343,8 @@ def outcome_of(job: GradeJob, report: dict, profile) -> Outcome:
         status, why = "timeout", f"grading did not finish within {job.timeout:g} s; the grading process was killed"
     elif code == 2:
         status, why = "error", f"the grader could not grade this submission: {_last_line(err)}"
+    elif code == STOPPED:
+        status, why = "error", "not graded: the batch was stopped first"
     elif code == LOST:
         status, why = "error", f"the worker grading this submission failed: {_last_line(err)}"
     elif isinstance(code, int) and code < 0:
@@ -445,8 +466,9 @@ def _run_local(jobs: list[GradeJob], workers: int, _scheduler=None):
     """(name, report) for each job as it finishes, `workers` at a time."""
     if not jobs:
         return
+    gradings = Gradings()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending = {pool.submit(grade_one, job): job.name for job in jobs}
+        pending = {pool.submit(grade_one, job, gradings): job.name for job in jobs}
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -455,7 +477,7 @@ def _run_local(jobs: list[GradeJob], workers: int, _scheduler=None):
                     yield name, _report(fut)
         except BaseException:  # Ctrl-C or a failure recording an outcome: stop, the ledger keeps what finished
             pool.shutdown(wait=False, cancel_futures=True)
-            _stop_running()
+            gradings.stop()
             raise
 
 
