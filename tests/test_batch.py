@@ -162,7 +162,10 @@ def test_ctrl_c_stops_the_running_gradings_and_keeps_the_ledger(tmp_path):
     marker = tmp_path / "sleeper-started"
     driver = tmp_path / "driver.py"
     driver.write_text(
-        "import sys\n"
+        "import signal, sys\n"
+        # as in a terminal: a background job (CI under nohup) inherits SIGINT ignored, and then
+        # Python installs no KeyboardInterrupt handler
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from grader import batch\n"
         f"sleeper = 'import pathlib, time; pathlib.Path(%r).touch(); time.sleep(300)' % {str(marker)!r}\n"
         "batch.grade_command = lambda job: [sys.executable, '-c', sleeper]\n"
