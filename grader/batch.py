@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable
 
 from .report import write_class_report
-from .results import ResultsError, make_results, validate, write_results
+from .results import ResultsError, function_points, make_results, validate, write_results
 
 LEDGER = "gradebook.sqlite"
 GRADEBOOK = "gradebook.csv"
@@ -44,7 +44,7 @@ FINISHED = ("graded", "error", "timeout")
 IGNORED = ("__MACOSX",)
 STDERR_TAIL = 2000
 LOST = "lost"  # the report's code when the worker itself failed
-STOPPED = "stopped"  # the report's code when the batch stopped before the grading started
+STOPPED = "stopped"  # the code when the batch stopped before the grading started (never recorded)
 TERM_GRACE = 10.0  # seconds between SIGTERM (the grading process cleans up its sandboxes) and SIGKILL
 
 SCHEMA = """
@@ -176,16 +176,6 @@ def _finished_unchanged(db: sqlite3.Connection, entry: Entry, out_dir: Path) -> 
             and (out_dir / RESULTS_FOLDER / entry.name / "results.json").is_file())
 
 
-def _function_points(results: dict) -> dict[str, list[float]]:
-    """{checked function: [score, max_score]} summed over its tests (names before the '[')."""
-    points: dict[str, list[float]] = {}
-    for t in results["tests"]:
-        p = points.setdefault(t["name"].split("[")[0], [0.0, 0.0])
-        p[0] += t["score"]
-        p[1] += t["max_score"]
-    return {fn: [round(got, 4), round(most, 4)] for fn, (got, most) in points.items()}
-
-
 def record(db: sqlite3.Connection, entry: Entry, outcome: Outcome) -> None:
     r = outcome.results
     acc = r["accuracy"]["value"] if isinstance(r.get("accuracy"), dict) else None
@@ -194,7 +184,7 @@ def record(db: sqlite3.Connection, entry: Entry, outcome: Outcome) -> None:
             "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.name, str(entry.path), entry.fingerprint, r["status"], r["score"], r["max_score"], acc,
              round(outcome.seconds, 3), time.strftime("%Y-%m-%dT%H:%M:%S"), outcome.message[:STDERR_TAIL],
-             json.dumps(_function_points(r))),
+             json.dumps(function_points(r))),
         )
 
 
@@ -343,8 +333,6 @@ def outcome_of(job: GradeJob, report: dict, profile) -> Outcome:
         status, why = "timeout", f"grading did not finish within {job.timeout:g} s; the grading process was killed"
     elif code == 2:
         status, why = "error", f"the grader could not grade this submission: {_last_line(err)}"
-    elif code == STOPPED:
-        status, why = "error", "not graded: the batch was stopped first"
     elif code == LOST:
         status, why = "error", f"the worker grading this submission failed: {_last_line(err)}"
     elif isinstance(code, int) and code < 0:

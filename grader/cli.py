@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -180,10 +181,8 @@ def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str 
                               profile=profile, notebooks=not no_notebooks, data=data, timeout=timeout, echo=click.echo)
     except BatchError as exc:
         raise SetupError(str(exc)) from exc
-    counts = {}
-    for status in summary.statuses.values():
-        counts[status] = counts.get(status, 0) + 1
-    click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in sorted(counts.items())) or 'empty'}); "
+    counts = sorted(Counter(summary.statuses.values()).items())
+    click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in counts) or 'empty'}); "
                f"report: {summary.report}; ledger: {summary.ledger}")
     sys.exit(EXIT_OK if summary.all_graded else EXIT_FAILED)
 

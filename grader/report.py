@@ -20,6 +20,8 @@ from pathlib import Path
 
 import jinja2
 
+from .results import function_points
+
 REPORT = "gradebook.html"
 MESSAGE_CHARS = 160
 
@@ -131,20 +133,16 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
         ))
         if results["status"] != "graded":
             continue  # a submission that could not be graded says nothing about the functions
-        per_function: dict[str, list] = {}
+        first_failures: dict[str, str] = {}
         for t in results["tests"]:
-            fn = t["name"].split("[")[0]
-            entry = per_function.setdefault(fn, [0.0, 0.0, None])
-            entry[0] += t["score"]
-            entry[1] += t["max_score"]
-            if t["status"] != "passed" and entry[2] is None:
-                entry[2] = _first_line(t["output"]) or t["status"]
-        for fn, (got, most, failure) in per_function.items():
+            if t["status"] != "passed":
+                first_failures.setdefault(t["name"].split("[")[0], _first_line(t["output"]) or t["status"])
+        for fn, (got, most) in function_points(results).items():
             stats = functions.setdefault(fn, FunctionStats(fn))
             stats.max_points = max(stats.max_points, most)
             stats.points.append(got)
-            if failure:
-                stats.failures[failure] += 1
+            if fn in first_failures:
+                stats.failures[first_failures[fn]] += 1
     graded = [r for r in rows if r["status"] == "graded"]
     scores = [r["score"] for r in graded]
     max_score = max((r["max_score"] for r in graded), default=0.0)

@@ -34,6 +34,16 @@ def make_results(submission: str, profile: str, status: str, tests: list[dict], 
     }
 
 
+def function_points(results: dict) -> dict[str, list[float]]:
+    """{checked function: [score, max_score]} summed over its tests (the name before any '[case]')."""
+    points: dict[str, list[float]] = {}
+    for t in results["tests"]:
+        p = points.setdefault(t["name"].split("[")[0], [0.0, 0.0])
+        p[0] += t["score"]
+        p[1] += t["max_score"]
+    return {fn: [round(got, 4), round(most, 4)] for fn, (got, most) in points.items()}
+
+
 def validate(results: dict) -> None:
     """Raise ResultsError unless `results` has exactly the keys and types of design.md."""
     if not isinstance(results, dict) or tuple(results) != TOP_KEYS:
