@@ -7,7 +7,7 @@ extensions = [
     Extension(
         "grader._im2col",
         # The source is course code (given to students), so it lives with the reference.
-        ["reference/cs231n/im2col_cython.pyx"],
+        ["reference/cs231n/cs231n/im2col_cython.pyx"],
         include_dirs=[np.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"],

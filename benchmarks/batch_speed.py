@@ -1,6 +1,6 @@
 """Throughput of `grader batch` (code checks, no notebooks) with 1 worker and with N, in one run.
 
-The class: every mutant and alternative implementation of grader/examples.py, the reference and
+The class: every mutant and alternative implementation of the default course's catalogue, the reference and
 the unsolved kit (41 submissions), built in a temporary folder. Prints, per worker count, the
 wall time, submissions per minute and the speedup over one worker, then one line
 `workers=N seconds=S per_minute=R speedup=X`.
@@ -16,12 +16,15 @@ import time
 from pathlib import Path
 
 from grader import examples
+from grader.courses import get_profile
+
+PROFILE = get_profile()
 from grader.batch import batch_grade, default_workers
 
 
 def make_class(folder: Path, limit: int | None) -> int:
-    builders = [("reference", lambda d: examples.build(d)), ("unsolved", lambda d: examples.build(d, strip=True))]
-    builders += [(v.name, lambda d, v=v: examples.build(d, v.edits)) for v in examples.MUTANTS + examples.ALTERNATIVES]
+    builders = [("reference", lambda d: examples.build(PROFILE, d)), ("unsolved", lambda d: examples.build(PROFILE, d, strip=True))]
+    builders += [(v.name, lambda d, v=v: examples.build(PROFILE, d, v.edits)) for v in PROFILE.mutants + PROFILE.alternatives]
     for name, make in builders[:limit]:
         make(folder / name)
     return len(builders[:limit])

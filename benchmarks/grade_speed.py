@@ -1,7 +1,7 @@
 """Wall time of the full hidden suite (`grader grade` minus printing) on a few submissions.
 
 Submissions: the reference, two classic-bug mutants, an alternative implementation (loops) and
-the unsolved kit, each built in a temporary folder from the reference (grader/examples.py).
+the unsolved kit, each built in a temporary folder from the reference (the default course's catalogue).
 Prints one line per submission and ends with `median_seconds=X` (target: <= 20 s on 2 cores).
 
     python benchmarks/grade_speed.py [--repeat N]
@@ -16,15 +16,18 @@ import time
 from pathlib import Path
 
 from grader import examples as mutants
+from grader.courses import get_profile
 from grader.grade import grade_submission
+
+PROFILE = get_profile()
 
 
 def submissions(tmp: Path) -> list[tuple[str, Path]]:
-    pick = {v.name: v for v in mutants.MUTANTS + mutants.ALTERNATIVES}
-    out = [("reference", mutants.build(tmp / "reference"))]
+    pick = {v.name: v for v in PROFILE.mutants + PROFILE.alternatives}
+    out = [("reference", mutants.build(PROFILE, tmp / "reference"))]
     for name in ("dropout_not_inverted", "fc_reg_without_half", "loops_affine_conv_pool"):
-        out.append((name, mutants.build(tmp / name, pick[name].edits)))
-    out.append(("unsolved", mutants.build(tmp / "unsolved", strip=True)))
+        out.append((name, mutants.build(PROFILE, tmp / name, pick[name].edits)))
+    out.append(("unsolved", mutants.build(PROFILE, tmp / "unsolved", strip=True)))
     return out
 
 

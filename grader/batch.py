@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .errors import EXIT_INTERNAL, EXIT_SETUP, SetupError
 from .report import write_class_report
 from .results import ResultsError, function_points, make_results, validate, write_results
 
@@ -64,7 +65,7 @@ CREATE TABLE IF NOT EXISTS submissions (
 """
 
 
-class BatchError(Exception):
+class BatchError(SetupError):
     """A batch that cannot start (bad folder, unusable ledger, no Dask); the message says what to fix."""
 
 
@@ -221,7 +222,8 @@ class GradeJob:
     name: str
     path: str
     out_dir: str
-    profile: str
+    profile: str | None  # None: each grading detects its course
+    edition: str | None
     notebooks: bool
     data: str | None
     timeout: float
@@ -229,7 +231,11 @@ class GradeJob:
 
 
 def grade_command(job: GradeJob) -> list[str]:
-    cmd = [sys.executable, "-m", "grader", "grade", job.path, "--out", job.out_dir, "--json", "--profile", job.profile]
+    cmd = [sys.executable, "-m", "grader", "grade", job.path, "--out", job.out_dir, "--json"]
+    if job.profile:
+        cmd += ["--profile", job.profile]
+    if job.edition:
+        cmd += ["--edition", job.edition]
     if not job.notebooks:
         cmd.append("--no-notebooks")
     if job.data:
@@ -331,17 +337,19 @@ def outcome_of(job: GradeJob, report: dict, profile) -> Outcome:
                                     f"({type(exc).__name__}): {_last_line(err)}")
     elif code is None:
         status, why = "timeout", f"grading did not finish within {job.timeout:g} s; the grading process was killed"
-    elif code == 2:
+    elif code == EXIT_SETUP:
         status, why = "error", f"the grader could not grade this submission: {_last_line(err)}"
+    elif code == EXIT_INTERNAL:
+        status, why = "error", f"the grader failed on this submission (an internal error): {_last_line(err)}"
     elif code == LOST:
         status, why = "error", f"the worker grading this submission failed: {_last_line(err)}"
     elif isinstance(code, int) and code < 0:
         status, why = "error", f"the grading process was killed by signal {-code}: {_last_line(err)}"
     else:
         status, why = "error", f"the grading process failed (exit code {code}): {_last_line(err)}"
-    from .check import engine
+    from .check.points import error_tests
 
-    results = make_results(job.name, profile.name, status, engine.error_tests(profile, why), seconds)
+    results = make_results(job.name, profile.name, status, error_tests(profile, why), seconds)
     write_results(results, Path(job.out_dir))
     return Outcome(job.name, results, seconds, message=why + ("\n" + err if err else ""))
 
@@ -383,7 +391,8 @@ def batch_grade(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
-    profile: str = "cs231n",
+    profile: str | None = None,
+    edition: str | None = None,
     notebooks: bool = True,
     data: Path | None = None,
     timeout: float | None = None,
@@ -395,12 +404,9 @@ def batch_grade(
     on its workers instead. resume: keep finished, unchanged submissions from an earlier run.
     timeout: wall seconds per submission (default: the profile's notebook budget, or 30 min
     with notebooks off). Raises BatchError when the batch cannot start."""
-    from .check.profiles import UnknownProfile, get_profile
+    from .courses import get_profile
 
-    try:
-        prof = get_profile(profile)
-    except UnknownProfile as exc:
-        raise BatchError(str(exc)) from exc
+    prof = get_profile(profile, edition)  # None: the default profile's settings (each grading detects its own)
     out_dir = Path(out_dir)
     (out_dir / RESULTS_FOLDER).mkdir(parents=True, exist_ok=True)
     submissions = Path(submissions)
@@ -427,8 +433,8 @@ def batch_grade(
         n_workers = max(1, workers or default_workers())
         threads = max(1, default_workers() // n_workers) if not scheduler else 1
         jobs = {e.name: GradeJob(e.name, str(e.path.resolve()), str((out_dir / RESULTS_FOLDER / e.name).resolve()),
-                                 prof.name, notebooks, str(Path(data).resolve()) if data else None, float(timeout),
-                                 threads)
+                                 profile, edition, notebooks, str(Path(data).resolve()) if data else None,
+                                 float(timeout), threads)
                 for e in todo}
         by_name = {e.name: e for e in todo}
         echo(f"{len(entries)} submissions found; {len(summary.skipped)} already graded and unchanged; "
@@ -444,7 +450,7 @@ def batch_grade(
                  + (f"  {_last_line(outcome.message)[:100]}" if outcome.message else ""))
         summary.statuses = dict(db.execute("SELECT name, status FROM submissions ORDER BY name").fetchall())
         summary.gradebook = write_gradebook(db, out_dir / GRADEBOOK)
-        summary.report = write_class_report(out_dir, list(summary.statuses), profile=prof.name)
+        summary.report = write_class_report(out_dir, list(summary.statuses), profile=profile or "detected per submission")
     finally:
         db.close()
     return summary

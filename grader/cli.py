@@ -1,6 +1,7 @@
 """Command-line interface: a thin layer over the keyword-only API of the pipeline modules.
 
-Exit codes (design.md): 0 success, 1 some submission or check failed or errored, 2 usage or setup error.
+Exit codes (grader.errors): 0 success, 1 some submission or check failed, 2 usage or set-up
+error, 3 an internal error of the grader. Every GraderError is reported once, here.
 """
 
 from __future__ import annotations
@@ -9,60 +10,111 @@ import json
 import signal
 import sys
 import threading
+import traceback
 from collections import Counter
 from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_FAILED, EXIT_SETUP = 0, 1, 2
+from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, GraderError, SetupError
+
+PROFILE_HELP = "Course profile (see `grader profiles`) [the default course]."
+EDITION_HELP = "The course's edition (a name or a year, see `grader profiles`) [the course's own kit]."
 
 
-class SetupError(click.ClickException):
-    """A problem with how the grader was invoked or installed (exit code 2)."""
+class _Group(click.Group):
+    """Every GraderError reported once, with its exit code; anything unexpected is an internal
+    error (exit 3, with the traceback on stderr)."""
 
-    exit_code = EXIT_SETUP
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit,
+                KeyboardInterrupt):
+            raise
+        except Exception:  # noqa: BLE001 - the last resort: say it is the grader's bug
+            traceback.print_exc()
+            click.echo("error: an internal error of the grader (a bug); the traceback is above", err=True)
+            ctx.exit(EXIT_INTERNAL)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cs231n-grader")
 def cli() -> None:
     """Autograder and assignment checker for the CS231n assignment-2 family."""
 
 
+def _profile(name: str | None, edition: str | None = None):
+    from .courses import get_profile
+
+    return get_profile(name, edition)
+
+
+@cli.command("profiles")
+@click.option("--json", "as_json", is_flag=True, help="Print the profiles as JSON.")
+def profiles_command(as_json: bool) -> None:
+    """List the course profiles and their editions."""
+    from .courses import profiles
+
+    rows = []
+    for prof in profiles():
+        rows.append({
+            "name": prof.name, "title": prof.title, "default": prof.default,
+            "packages": [p.name for p in prof.packages], "functions": len(prof.functions()),
+            "points": prof.max_points(), "folder": str(prof.paths.profile),
+            "editions": [{"name": e.name, "years": list(e.years), "description": e.description,
+                          "points": prof.for_edition(e.name).max_points()} for e in prof.editions],
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['name']}{' (default)' if r['default'] else ''}: {r['title']}; packages "
+                   f"{', '.join(r['packages'])}; {r['functions']} graded functions, {r['points']:g} points")
+        for e in r["editions"]:
+            years = ", ".join(map(str, e["years"]))
+            click.echo(f"  edition {e['name']}{f' ({years})' if years else ''}: {e['description']} "
+                       f"[{e['points']:g} points]")
+
+
 @cli.command()
 @click.argument("submission", type=click.Path(path_type=Path))
-@click.option("--profile", default="cs231n", show_default=True, help="Course variant to grade against.")
+@click.option("--profile", default=None, help=PROFILE_HELP.replace("[the default course]",
+                                                                   "[detected from the submission]"))
+@click.option("--edition", default=None, help=EDITION_HELP.replace("[the course's own kit]",
+                                                                   "[detected from the submission]"))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Folder for results.json [grader-out/NAME].")
 @click.option("--no-notebooks", is_flag=True, help="Grade the code only; do not execute notebooks.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
-              help="CIFAR-10 for the notebooks: the cifar-10-python.tar.gz archive or the folder it unpacks to "
-                   "[$CIFAR10_PATH].")
+              help="The data set for the notebooks (CIFAR-10: the cifar-10-python.tar.gz archive or the folder it "
+                   "unpacks to) [$CIFAR10_PATH].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 @click.option("--seed", type=int, default=None, help="Seed of the hidden inputs [derived from the submission name].")
-def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bool, data: Path | None,
-          as_json: bool, seed: int | None) -> None:
+def grade(submission: Path, profile: str | None, edition: str | None, out_dir: Path | None, no_notebooks: bool,
+          data: Path | None, as_json: bool, seed: int | None) -> None:
     """Grade one SUBMISSION (a folder or a .zip) with the full hidden suite; writes results.json.
 
-    Unless --no-notebooks, the submission's notebooks are executed in the sandbox (written to
-    OUT/notebooks/) and their trained models' accuracy is recomputed on held-out CIFAR-10 images.
+    Without --profile, the course and its edition are detected from the submission's files
+    (results.json's `course` says which and why). Unless --no-notebooks, the submission's
+    notebooks are executed in the sandbox (written to OUT/notebooks/) and their trained models'
+    accuracy is recomputed on held-out images.
     """
-    from .check.profiles import UnknownProfile
-    from .grade import DataError, grade_submission, render_table
-    from .sandbox import SandboxError
+    from .grade import grade_submission, render_table
 
     if not submission.exists():
         raise SetupError(f"submission not found: {submission}")
     if data is not None and not data.exists():
-        raise SetupError(f"--data {data}: no such file or folder (give the cifar-10-python.tar.gz archive "
-                         "or the folder it unpacks to)")
+        raise SetupError(f"--data {data}: no such file or folder (give the archive or the folder it unpacks to)")
+    if edition is not None and profile is None:
+        raise SetupError("--edition needs --profile")
     out_dir = out_dir or Path("grader-out") / submission.stem
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        results = grade_submission(submission, profile=profile, out_dir=out_dir, notebooks=not no_notebooks,
-                                   data=data, seed=seed)
-    except (UnknownProfile, SandboxError, DataError) as exc:
-        raise SetupError(str(exc)) from exc
+    results = grade_submission(submission, profile=profile, edition=edition, out_dir=out_dir,
+                               notebooks=not no_notebooks, data=data, seed=seed)
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:
@@ -72,40 +124,33 @@ def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bo
 
 
 @cli.command("build-template")
+@click.option("--profile", default=None, help=PROFILE_HELP)
+@click.option("--edition", default=None, help=EDITION_HELP)
 @click.option("--reference", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder holding the reference package (cs231n/ inside) [the project's reference/].")
+              help="Folder holding the course's reference packages [the profile's reference/ folder].")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder of the kit [the project's student_template/].")
+              help="Folder of the kit [the profile's student_template/ folder].")
 @click.option("--check", is_flag=True, help="Compare --out with a fresh build; exit 1 if they differ.")
-def build_template_command(reference: Path | None, out_dir: Path | None, check: bool) -> None:
+def build_template_command(profile: str | None, edition: str | None, reference: Path | None, out_dir: Path | None,
+                           check: bool) -> None:
     """Strip the solutions of the reference and the notebooks into the student kit."""
-    from .paths import PROJECT_ROOT, reference_dir
-    from .strip import MarkerError
-    from .template import TemplateError, build_template, check_template, default_expectations_writer
+    from .template import build_template, check_template
 
-    reference = reference or reference_dir()
-    notebooks = PROJECT_ROOT / "notebooks"
-    out_dir = out_dir or PROJECT_ROOT / "student_template"
-    if not notebooks.is_dir():
-        raise SetupError(f"master notebooks not found: {notebooks} (build-template runs in a checkout of the project)")
-    writer = default_expectations_writer(reference=reference)  # the answers come from the reference built from
-    try:
-        if check:
-            diffs = check_template(reference=reference, notebooks=notebooks, committed=out_dir,
-                                   expectations_writer=writer)
-        else:
-            report = build_template(reference=reference, notebooks=notebooks, out=out_dir,
-                                    expectations_writer=writer)
-    except (MarkerError, TemplateError) as exc:
-        raise SetupError(str(exc)) from exc
+    prof = _profile(profile, edition)
+    out_dir = out_dir or prof.paths.kit
+    if not prof.paths.notebooks.is_dir():
+        raise SetupError(f"master notebooks not found: {prof.paths.notebooks} (build-template runs in a checkout of "
+                         "the project)")
     if not check:
+        report = build_template(profile=prof, reference=reference, out=out_dir)
         click.echo(report.summary())
         sys.exit(EXIT_OK)
+    diffs = check_template(profile=prof, reference=reference, committed=out_dir)
     if diffs:
         click.echo(f"{out_dir} differs from a fresh build:")
         for line in diffs:
             click.echo(f"  {line}")
-        click.echo("run `grader build-template` to regenerate it")
+        click.echo("run `grader build-template" + (f" --profile {prof.name}" if profile else "") + "` to regenerate it")
         sys.exit(EXIT_FAILED)
     click.echo(f"{out_dir} is in sync with the reference and the notebooks")
     sys.exit(EXIT_OK)
@@ -120,18 +165,15 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
     """Run the public checks on the student kit in DIRECTORY [the current folder].
 
     Needs no reference solution and no network: the expected answers ship inside the kit
-    (public_checks/). Your code runs in a sandboxed child process, as in grading.
+    (public_checks/, which also names the course). Your code runs in a sandboxed child process,
+    as in grading.
     """
-    from .check.public import ExpectationsError, UnknownCheck, check_kit, print_rich, render_plain
     from .check.public import as_json as run_json
+    from .check.public import check_kit, print_rich, render_plain
     from .sandbox import SandboxError
 
     try:
         run, where = check_kit(directory, only=only)
-    except ExpectationsError as exc:
-        raise SetupError(str(exc)) from exc
-    except UnknownCheck as exc:
-        raise SetupError(f"--only: {exc}") from exc
     except SandboxError as exc:
         raise SetupError(f"the sandbox could not run: {exc}") from exc
     if as_json:
@@ -156,31 +198,37 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
               help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local workers; the grader must be "
                    "installed on its workers and SUBMISSIONS and --out visible to them at the same paths.")
 @click.option("--resume", is_flag=True, help="Keep submissions the ledger already graded and that did not change.")
-@click.option("--profile", default="cs231n", show_default=True, help="Course variant to grade against.")
+@click.option("--profile", default=None, help=PROFILE_HELP.replace("[the default course]",
+                                                                   "[detected per submission]"))
+@click.option("--edition", default=None, help=EDITION_HELP.replace("[the course's own kit]",
+                                                                   "[detected per submission]"))
 @click.option("--no-notebooks", is_flag=True, help="Grade the code only; do not execute notebooks.")
 @click.option("--data", "data", type=click.Path(path_type=Path), default=None,
-              help="CIFAR-10 for the notebooks (archive or folder) [$CIFAR10_PATH].")
+              help="The data set for the notebooks (archive or folder) [$CIFAR10_PATH].")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Wall seconds per submission [the profile's notebook budget + 30 min; 30 min with --no-notebooks].")
-def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str | None, resume: bool, profile: str,
-          no_notebooks: bool, data: Path | None, timeout: float | None) -> None:
+def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str | None, resume: bool,
+          profile: str | None, edition: str | None, no_notebooks: bool, data: Path | None,
+          timeout: float | None) -> None:
     """Grade every submission (each folder or .zip directly inside SUBMISSIONS, or inside the zip
     SUBMISSIONS, e.g. a course site's bulk download) into a gradebook.
 
     Each submission is graded by its own `grader grade` process with a deadline; whatever
     happens to it, it ends with a row and a status in OUT/gradebook.csv and the ledger.
     """
-    from .batch import BatchError, batch_grade
+    from .batch import batch_grade
 
     if not submissions.exists():
         raise SetupError(f"submissions folder not found: {submissions}")
     if data is not None and not data.exists():
         raise SetupError(f"--data {data}: no such file or folder")
-    try:
-        summary = batch_grade(submissions, out_dir=out_dir, workers=workers, scheduler=scheduler, resume=resume,
-                              profile=profile, notebooks=not no_notebooks, data=data, timeout=timeout, echo=click.echo)
-    except BatchError as exc:
-        raise SetupError(str(exc)) from exc
+    if edition is not None and profile is None:
+        raise SetupError("--edition needs --profile")
+    if profile is not None:
+        _profile(profile, edition)  # an unknown profile or edition stops the batch before it starts
+    summary = batch_grade(submissions, out_dir=out_dir, workers=workers, scheduler=scheduler, resume=resume,
+                          profile=profile, edition=edition, notebooks=not no_notebooks, data=data, timeout=timeout,
+                          echo=click.echo)
     counts = sorted(Counter(summary.statuses.values()).items())
     click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in counts) or 'empty'}); "
                f"report: {summary.report}; ledger: {summary.ledger}")
@@ -188,12 +236,13 @@ def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str 
 
 
 @cli.command()
+@click.option("--profile", default=None, help=PROFILE_HELP)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("demo-out"), show_default=True)
-def demo(out_dir: Path) -> None:
+def demo(profile: str | None, out_dir: Path) -> None:
     """Grade a small class of example submissions end to end and print what happened."""
     from .demo import run_demo
 
-    ok = run_demo(out_dir=out_dir, echo=click.echo)
+    ok = run_demo(out_dir=out_dir, profile=_profile(profile), echo=click.echo)
     sys.exit(EXIT_OK if ok else EXIT_FAILED)
 
 

@@ -11,10 +11,9 @@ Pipeline for one submission (each a small step below):
             a hung or dead kernel detected; the model exported as plain arrays
 5. write    the executed notebook into the output folder, always (on failure, what there is)
 
-CIFAR-10 for the child: a folder holding the real training batches and a stand-in test_batch
-(a copy of data_batch_5), so the notebooks run unchanged while the real test images, on which
-the parent scores (grader.score), stay out of the child's sight: the real data's folder is
-covered by an empty tmpfs in the child's mount namespace.
+The data for the child: the profile's data set stages a folder of what the notebooks may read
+(for CIFAR-10, the training batches and a stand-in test batch), copied into the working copy,
+while the images the parent scores on (grader.score) stay out of the child's sight.
 
 Nothing here imports or evaluates student code: notebooks are parsed as JSON, results come
 back as float64 arrays and small JSON through the sandbox.
@@ -22,7 +21,6 @@ back as float64 arrays and small JSON through the sandbox.
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import json
 import logging
@@ -30,7 +28,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,120 +35,17 @@ import nbformat
 import numpy as np
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-from .check.spec import NotebookSettings, NotebookSpec
+from .courses.profile import NotebookSettings, NotebookSpec
 from .integrity import Repair, restore_locked
-from .reference import import_reference
 from .sandbox import Limits, Task, run_tasks
 
 log = logging.getLogger(__name__)
 
 DRIVER = Path(__file__).with_name("nbdriver.py")
-BATCH_FOLDER = "cifar-10-batches-py"
-TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
-TEST_BATCH = "test_batch"
-META = "batches.meta"
-DECOY_SOURCE = "data_batch_5"  # the stand-in test_batch the notebooks see
 NOTEBOOK_FOLDER = "_notebooks"  # in the workdir: the notebooks as they will run
-DATA_FOLDER = "_data"  # in the workdir: the child's CIFAR-10
 SKIP_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 MARGIN = 60.0  # seconds the parent waits beyond the driver's own deadlines
 ACCURACY_LINE = re.compile(r"accura", re.IGNORECASE)
-
-
-class DataError(Exception):
-    """CIFAR-10 given but unusable (a set-up problem, not the student's)."""
-
-
-# ----------------------------------------------------------------------------- CIFAR-10
-
-
-@dataclass(frozen=True)
-class CifarSource:
-    """Where the real CIFAR-10 is: an archive ("tar") or the batch folder ("dir"), and the
-    folder hidden from the sandbox so its test images stay unseen."""
-
-    kind: str
-    location: Path
-    hide: Path
-
-
-def locate_cifar(path: Path | str) -> CifarSource:
-    """The CIFAR-10 at `path` (the .tar.gz archive, the batch folder, or a folder holding either).
-
-    Raises DataError with what to fix."""
-    path = Path(path).expanduser().resolve()
-    if path.is_file():
-        kind, location = "tar", path
-    elif path.is_dir():
-        if (path / TEST_BATCH).is_file() or (path / TRAIN_BATCHES[0]).is_file():
-            kind, location = "dir", path
-        elif (path / BATCH_FOLDER).is_dir():
-            kind, location = "dir", path / BATCH_FOLDER
-        elif (path / "cifar-10-python.tar.gz").is_file():
-            kind, location = "tar", path / "cifar-10-python.tar.gz"
-        else:
-            raise DataError(f"{path}: no CIFAR-10 there (expected the cifar-10-python.tar.gz archive, "
-                            f"or data_batch_1..5 and test_batch, or a {BATCH_FOLDER}/ folder)")
-    else:
-        raise DataError(f"{path}: CIFAR-10 not found (no such file or folder)")
-    hide = location.parent if kind == "tar" else location
-    if hide == Path(hide.anchor):
-        raise DataError(f"{location}: put CIFAR-10 in a folder of its own (the grader hides that folder "
-                        "from student code, and cannot hide the root folder)")
-    return CifarSource(kind, location, hide)
-
-
-def read_batches(src: CifarSource, names) -> dict[str, bytes]:
-    """The raw bytes of the named batch files (trusted data; nothing is unpickled here)."""
-    wanted, found = set(names), {}
-    if src.kind == "dir":
-        for name in wanted:
-            if (src.location / name).is_file():
-                found[name] = (src.location / name).read_bytes()
-    else:
-        # the trusted reference's one-pass archive reader (it raises CIFAR10Error, a ValueError)
-        data_utils = import_reference("cs231n").data_utils
-        try:
-            found = data_utils._read_batches_from_tar(str(src.location), wanted)
-        except ValueError as exc:
-            raise DataError(f"{src.location}: unreadable CIFAR-10 archive ({exc})") from exc
-    return found
-
-
-_CHILD_DATA: dict[tuple, Path] = {}
-
-
-def _cleanup_child_data() -> None:
-    for folder in _CHILD_DATA.values():
-        shutil.rmtree(folder.parent, ignore_errors=True)
-    _CHILD_DATA.clear()
-
-
-atexit.register(_cleanup_child_data)
-
-
-def child_data_folder(src: CifarSource) -> Path:
-    """A folder laid out like cifar-10-batches-py: the real training batches, batches.meta, and
-    as test_batch a copy of data_batch_5 (built once per process and data set, then reused)."""
-    st = src.location.stat()
-    key = (str(src.location), st.st_size, st.st_mtime_ns)
-    if key in _CHILD_DATA and _CHILD_DATA[key].is_dir():
-        return _CHILD_DATA[key]
-    batches = read_batches(src, TRAIN_BATCHES + (META,))
-    missing = [n for n in TRAIN_BATCHES if n not in batches]
-    if missing:
-        raise DataError(f"{src.location}: no {', '.join(missing)} in this CIFAR-10")
-    folder = Path(tempfile.mkdtemp(prefix="grader-cifar-")) / BATCH_FOLDER
-    folder.mkdir()
-    for name, data in batches.items():
-        (folder / name).write_bytes(data)
-    (folder / TEST_BATCH).write_bytes(batches[DECOY_SOURCE])
-    for p in folder.iterdir():
-        os.chmod(p, 0o644)
-    os.chmod(folder, 0o755)
-    os.chmod(folder.parent, 0o755)
-    _CHILD_DATA[key] = folder
-    return folder
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:
@@ -386,24 +280,24 @@ def prepare(run: NotebookRun, root: Path, near: Path | None, settings: NotebookS
 
 
 def run_notebooks(
-    specs,
+    profile,
     *,
     root: Path,
     package_dir: Path | None,
     workdir: Path,
-    package: str,
     out_dir: Path,
-    settings: NotebookSettings,
-    data: CifarSource | None,
+    data,
     locked: dict[str, list[dict]],
     limits: Limits | None = None,
 ) -> list[NotebookRun]:
-    """Execute every notebook of `specs` found in the submission at `root`; one NotebookRun each.
+    """Execute every notebook of the profile found in the submission at `root`; one NotebookRun each.
 
-    workdir: the assembled working copy (the package the notebooks import); the notebooks and the
-    child's CIFAR-10 are added to it. Executed notebooks go to out_dir/notebooks/. data None:
-    nothing is executed (status "skipped"), the notebooks are still checked and written."""
-    runs = [NotebookRun(spec, "pending") for spec in specs]
+    workdir: the assembled working copy (the packages the notebooks import); the notebooks and the
+    child's data are added to it. Executed notebooks go to out_dir/notebooks/. data: the data
+    set's source (None: nothing is executed, status "skipped"; the notebooks are still checked
+    and written)."""
+    settings = profile.notebook_settings
+    runs = [NotebookRun(spec, "pending") for spec in profile.notebooks]
     ready: list[tuple[NotebookRun, nbformat.NotebookNode]] = []
     near = Path(package_dir).parent if package_dir is not None else None
     nb_out = Path(out_dir) / "notebooks"
@@ -413,23 +307,27 @@ def run_notebooks(
             continue
         if data is None:
             run.status = "skipped"
-            run.message = "not executed: CIFAR-10 not found"
-            run.output = _write_notebook(nb, nb_out / run.spec.file, "not executed: CIFAR-10 was not available")
+            run.message = f"not executed: {profile.dataset.name} not found"
+            run.output = _write_notebook(nb, nb_out / run.spec.file, f"not executed: {profile.dataset.name} was not available")
             continue
         ready.append((run, nb))
     if not ready:
         return runs
 
     (Path(workdir) / NOTEBOOK_FOLDER).mkdir(exist_ok=True)
-    _link_or_copy(child_data_folder(data), Path(workdir) / DATA_FOLDER / BATCH_FOLDER)
+    _link_or_copy(profile.dataset.stage(profile, data), Path(workdir) / profile.dataset.folder)
+    export = {"attributes": sorted({a for m in profile.models.values() for a in m.attributes}),
+              "state": sorted({a for m in profile.models.values() for a in m.state})}
     tasks = []
     for k, (run, nb) in enumerate(ready):
         rel = f"{NOTEBOOK_FOLDER}/{k}.ipynb"
         (Path(workdir) / rel).write_text(nbformat.writes(nb), encoding="utf-8")
         params = {
             "notebook": rel,
-            "package": package,
-            "data": f"{DATA_FOLDER}/{BATCH_FOLDER}",
+            "packages": [p.name for p in profile.packages],
+            "data": profile.dataset.folder,
+            "data_env": profile.dataset.env,
+            "export": export,
             "env": dict(settings.env),
             "threads": settings.kernel_threads(),
             "startup_timeout": settings.startup_timeout,
@@ -454,11 +352,11 @@ def run_notebooks(
         file_size_bytes=settings.file_size_bytes,
         output_bytes=max(base.output_bytes, 4 * settings.max_notebook_bytes + settings.file_size_bytes),
         nprocs=max(base.nprocs, 128),
-        hide_paths=tuple(base.hide_paths) + (str(data.hide),),
+        hide_paths=tuple(base.hide_paths) + (str(data.folder),),
     )
     report: dict = {}
-    results = run_tasks(workdir, tasks, drivers=DRIVER, package=package, limits=nb_limits,
-                        total_timeout=settings.total_timeout, report=report)
+    results = run_tasks(workdir, tasks, drivers=DRIVER, limits=nb_limits, total_timeout=settings.total_timeout,
+                        report=report)
     isolation = report.get("isolation", {})
     for (run, nb), result in zip(ready, results):
         run.isolation = isolation
@@ -489,7 +387,7 @@ def _collect(run: NotebookRun, nb, result, target: Path) -> None:
         run.model = {k: v for k, v in model.items() if isinstance(k, str)}
     else:
         run.model = {"error": "no model description came back"}
-    run.arrays = {k: v for k, v in result.outputs.items() if k.startswith(("model.", "bn"))}
+    run.arrays = {k: v for k, v in result.outputs.items() if k != "notebook"}
     data = _unpack_notebook(result.outputs.get("notebook"), info.get("notebook_bytes"))
     executed = None
     if data is not None:

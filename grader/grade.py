@@ -1,9 +1,10 @@
-"""Grade one submission: open it, assemble a private workdir, run every check, write results.json.
+"""Grade one submission: open it, know its course, assemble a workdir, check, run notebooks, write.
 
-Pipeline (each a small step below): open -> find the package -> assemble the workdir ->
-run the checks in the sandbox and compare in this process -> execute the notebooks in the
-sandbox and score their models' accuracy here (grader.execute, grader.score) -> write.
-Every failure becomes a status in results.json; only a broken grader set-up raises.
+Steps (each a small function below): open -> course and edition (given, or detected from the
+files) -> find the packages -> assemble the workdir -> run every check in the sandbox and compare
+in this process -> execute the notebooks in the sandbox and score their models' accuracy here
+(grader.execute, grader.score) -> write results.json. Every failure of the submission becomes
+a status in results.json; only a broken grader set-up raises (a SetupError).
 """
 
 from __future__ import annotations
@@ -14,20 +15,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from .check import engine
-from .check.profiles import get_profile
-from .check.spec import Profile
-from .execute import CifarSource, DataError, execution_summary, locate_cifar, run_notebooks
+from .check.oracle import ReferenceOracle
+from .check.points import error_tests
+from .check.run import run_checks
+from .courses import get_profile, profiles
+from .courses.profile import Profile
+from .detect import Detection, detect
+from .errors import SetupError
+from .execute import execution_summary, run_notebooks
 from .integrity import load_manifest
-from .paths import CIFAR10_ENV, default_cifar10, reference_dir
-from .results import make_results, render_table, write_results
+from .results import TestRecord, make_results, render_table, write_results
 from .sandbox import Limits
-from .submission import SubmissionError, assemble_workdir, find_package, open_submission
+from .submission import SubmissionError, assemble_workdir, find_packages, open_submission
 
-__all__ = ["DataError", "grade_submission", "render_table", "submission_name", "seed_for"]
-
-NO_DATA = ("CIFAR-10 not found: pass --data PATH (the cifar-10-python.tar.gz archive or the folder it "
-           f"unpacks to) or set {CIFAR10_ENV}, then grade again")
+__all__ = ["grade_submission", "render_table", "submission_name", "seed_for"]
 
 
 def submission_name(path: Path) -> str:
@@ -36,20 +37,46 @@ def submission_name(path: Path) -> str:
     return path.stem if path.suffix.lower() == ".zip" else path.name
 
 
-def seed_for(name: str) -> int:
-    """The hidden inputs' seed of a submission: a hash of its name (stable across runs and machines)."""
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big")
+def seed_for(name: str, secret: str = "") -> int:
+    """The hidden inputs' seed of a submission: a hash of its name and of the course's reference
+    (`secret`), stable across runs and machines, unpredictable without the reference."""
+    return int.from_bytes(hashlib.sha256(f"{secret}\0{name}".encode("utf-8")).digest()[:4], "big")
+
+
+def reference_digest(profile: Profile) -> str:
+    """A hash of the profile's reference tree (its Python files), e.g. the hidden seeds' secret."""
+    h = hashlib.sha256(profile.name.encode())
+    root = profile.paths.reference
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def resolve_course(root: Path, profile: str | Profile | None, edition: str | None) -> tuple[Profile | None, Detection]:
+    """The profile (as the edition grades) for the submission at `root`: given, or detected.
+
+    A given profile keeps its edition if given, else the edition is detected among its own.
+    Returns (None, detection) when no course matches."""
+    if isinstance(profile, Profile):
+        return profile, Detection(profile.name, profile.edition.name if profile.edition else None, ["given"])
+    if profile is not None and edition is not None:
+        return get_profile(profile, edition), Detection(profile, edition, ["given"])
+    det = detect(root, profiles() if profile is None else [get_profile(profile)], within=profile)
+    if det.profile is None:
+        return None, det
+    return get_profile(det.profile, det.edition), det
 
 
 def grade_submission(
     submission: Path,
     *,
-    profile: str | Profile = "cs231n",
+    profile: str | Profile | None = None,
+    edition: str | None = None,
     out_dir: Path,
     notebooks: bool = True,
     data: Path | str | None = None,
     seed: int | None = None,
-    json_output: bool = False,
     oracle=None,
     limits: Limits | None = None,
     only=None,
@@ -57,101 +84,135 @@ def grade_submission(
 ) -> dict:
     """Grade `submission` (a folder or a .zip) and write out_dir/results.json; returns the dict.
 
-    profile: a profile name, or a Profile object (tests pass modified ones).
-    seed: of the hidden inputs (default: from the submission's name).
-    notebooks: execute the profile's notebooks in the sandbox and score their models' accuracy
-    (tests `notebook.<Name>` and `notebook.<Name>[accuracy]`, the `accuracy` section); the
-    executed notebooks are written to out_dir/notebooks/. data: CIFAR-10 (the archive or its
-    folder); None: $CIFAR10_PATH or the project's default location; when none is found the
-    notebooks are not executed and their tests say "skipped" and how to fix it.
-    json_output: accepted for the CLI's convenience; this function never prints either way.
+    profile: a profile name or a Profile object (tests pass modified ones); None: detected from
+    the submission's files, as is the edition when not given (results.json's `course` says
+    which and why). seed: of the hidden inputs (default: from the submission's name and the
+    reference). notebooks: execute the profile's notebooks in the sandbox and score their models'
+    accuracy; data: the data set (archive or folder; None: the profile's default location, and
+    when none is found the notebooks are not executed and their tests say so).
     oracle: where expected values come from (default: the trusted reference, run here).
-    only: qualified names (e.g. {"layers.affine_forward", "optim.adam"}) to restrict grading to.
+    only: qualified names (e.g. {"layers.affine_forward"}) to restrict grading to.
     locked: the kit's locked-cell manifest {notebook: entries} (default: the kit's own).
-    Raises SandboxError / UnknownProfile / DataError for set-up problems (not the student's fault).
+    Raises SetupError for set-up problems (not the student's fault).
     """
     started = time.monotonic()
-    prof = get_profile(profile) if isinstance(profile, str) else profile
     name = submission_name(submission)
-    seed = seed_for(name) if seed is None else int(seed)
-    with_notebooks = bool(notebooks and prof.notebooks)
-    cifar, no_data = _cifar(data) if with_notebooks else (None, "")
     scratch = Path(tempfile.mkdtemp(prefix="grader-grade-"))
     try:
         try:
             root = open_submission(Path(submission), scratch)
-            package = find_package(root, prof.package, prof.anchor_files)
-            if package is None:
-                raise SubmissionError("{path}: no {package} package found (none of {anchors} anywhere inside)",
-                                      submission, package=prof.package, anchors=", ".join(prof.anchor_files))
-            work = assemble_workdir(package, reference_dir() / prof.package, prof.editable, scratch / "work")
         except SubmissionError as exc:
-            tests = engine.error_tests(prof, f"submission could not be graded: {exc}", seed, only=only)
-            results = make_results(name, prof.name, "error", tests, time.monotonic() - started)
+            results = _unopened(name, profile, edition, f"submission could not be graded: {exc}", started, only)
         else:
-            oracle = oracle or engine.ReferenceOracle(prof.package)
-            run = engine.run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
-            tests, accuracy = run.tests, None
-            if with_notebooks:
-                nb_tests, accuracy = notebook_step(prof, root, package, work.path, Path(out_dir), cifar, no_data,
-                                                   limits=limits, locked=locked)
-                tests = tests + nb_tests
-            results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy)
+            prof, det = resolve_course(root, profile, edition)
+            if prof is None:
+                results = make_results(name, "", "error", [], time.monotonic() - started)
+                results["course"] = dict(det.as_json(), error="no known course matches this submission: "
+                                                              + "; ".join(det.evidence))
+            else:
+                results = _grade(prof, det, root, name, scratch, Path(out_dir), notebooks=notebooks, data=data,
+                                 seed=seed, oracle=oracle, limits=limits, only=only, locked=locked,
+                                 started=started, given=profile is not None)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     write_results(results, Path(out_dir))
     return results
 
 
-def _cifar(data: Path | str | None) -> tuple[CifarSource | None, str]:
-    """(CIFAR-10, "") or (None, why it is absent). Data given explicitly but unusable raises DataError;
-    the default location ($CIFAR10_PATH, the project's) missing only skips the notebooks."""
-    if data is not None:
-        return locate_cifar(data), ""
-    default = default_cifar10()
-    if default is None:
-        return None, NO_DATA
+def _unopened(name, profile, edition, message, started, only) -> dict:
+    """results.json of a submission that could not be opened: every test of the (given or
+    default) profile as an error."""
+    prof = profile if isinstance(profile, Profile) else get_profile(profile, edition)
+    tests = error_tests(prof, message, 0, only=only)
+    results = make_results(name, prof.name, "error", tests, time.monotonic() - started)
+    results["course"] = Detection(prof.name, prof.edition.name if prof.edition else None,
+                                  ["the submission could not be opened"]).as_json(detected=False)
+    return results
+
+
+def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, out_dir: Path, *, notebooks, data,
+           seed, oracle, limits, only, locked, started, given) -> dict:
+    seed = seed_for(name, reference_digest(prof)) if seed is None else int(seed)
+    course = det.as_json(detected=det.evidence != ["given"])
+    course["edition_description"] = prof.edition.description if prof.edition else "this project's kit: every function"
+    found = find_packages(root, prof)
+    if not any(found.values()):
+        anchors = ", ".join(prof.anchor_files)
+        message = (f"submission could not be graded: {root.name}: no {prof.package} package found "
+                   f"(none of {anchors} anywhere inside)")
+        tests = error_tests(prof, message, seed, only=only)
+        results = make_results(name, prof.name, "error", tests, time.monotonic() - started)
+        results["course"] = course
+        return results
     try:
-        return locate_cifar(default), ""
-    except DataError as exc:
-        return None, f"{NO_DATA} ({exc})"
+        work = assemble_workdir(prof, found, scratch / "work")
+    except SubmissionError as exc:
+        tests = error_tests(prof, f"submission could not be graded: {exc}", seed, only=only)
+        results = make_results(name, prof.name, "error", tests, time.monotonic() - started)
+        results["course"] = course
+        return results
+    oracle = oracle or ReferenceOracle(prof)
+    run = run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
+    tests, accuracy = list(run.tests), None
+    if notebooks and prof.notebooks:
+        nb_tests, accuracy = notebook_step(prof, root, found[prof.package], work.path, out_dir, data,
+                                           limits=limits, locked=locked)
+        tests += nb_tests
+    results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy)
+    results["course"] = course
+    return results
 
 
-def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path, out_dir: Path,
-                  cifar: CifarSource | None, no_data: str, *, limits: Limits | None = None,
-                  locked: dict | None = None) -> tuple[list[dict], dict | None]:
+def _dataset_source(prof: Profile, data) -> tuple[object | None, str]:
+    """(the data set's source, "") or (None, why it is absent). Data given explicitly but
+    unusable raises; the default location missing only skips the notebooks."""
+    ds = prof.dataset
+    no_data = (f"{ds.name} not found: pass --data PATH (the archive or the folder it unpacks to) or set {ds.env}, "
+               "then grade again")
+    if data is not None:
+        return ds.locate(Path(data)), ""
+    default = ds.default()
+    if default is None:
+        return None, no_data
+    try:
+        return ds.locate(default), ""
+    except SetupError as exc:
+        return None, f"{no_data} ({exc})"
+
+
+def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path, out_dir: Path, data, *,
+                  limits: Limits | None = None, locked: dict | None = None) -> tuple[list[TestRecord], dict | None]:
     """Execute the profile's notebooks, score their models: (tests, the accuracy section).
 
     Per notebook: `notebook.<Name>` (max score 0: did it run, which cells failed, which locked
     cells were restored) and, when the profile scores its model, `notebook.<Name>[accuracy]`
     carrying the points. The results.json `accuracy` section is that of the first notebook (in
     the profile's order) whose model was scored; null when none was."""
-    from .score import load_holdout, score_notebook
+    from .score import score_notebook
 
-    settings = prof.notebook_settings
-    runs = run_notebooks(prof.notebooks, root=root, package_dir=package, workdir=workdir, package=prof.package,
-                         out_dir=out_dir, settings=settings, data=cifar,
-                         locked=load_manifest() if locked is None else locked, limits=limits)
+    source, no_data = _dataset_source(prof, data)
+    runs = run_notebooks(prof, root=root, package_dir=package, workdir=workdir, out_dir=out_dir, data=source,
+                         locked=load_manifest(prof) if locked is None else locked, limits=limits)
     holdout = None
-    if cifar is not None and any(r.status == "executed" and r.spec.formula is not None for r in runs):
-        holdout = load_holdout(cifar, settings.mean_images)
-    tests: list[dict] = []
+    if source is not None and any(r.status == "executed" and r.spec.scored for r in runs):
+        holdout = prof.dataset.holdout(prof, source)
+    tests: list[TestRecord] = []
     section = None
     for run in runs:
         if run.status == "skipped":
             run.message = f"not executed: {no_data}"
         status, output = execution_summary(run)
-        tests.append({"name": f"notebook.{run.spec.stem}", "status": status, "score": 0.0, "max_score": 0.0,
-                      "rel_error": None, "output": output, "visibility": "visible"})
-        if run.spec.formula is None or not run.spec.variable:
+        tests.append(TestRecord(f"notebook.{run.spec.stem}", status, 0.0, 0.0, None, output, "visible"))
+        if not run.spec.scored:
             continue
         warnings = []
         masked = run.isolation.get("masked") or []
-        if cifar is not None and run.status == "executed" and not any(
-                str(cifar.hide) == m or str(cifar.hide).startswith(m.rstrip("/") + "/") for m in masked):
+        hidden = str(source.folder) if source is not None else ""
+        if source is not None and run.status == "executed" and not any(
+                hidden == m or hidden.startswith(m.rstrip("/") + "/") for m in masked):
             warnings.append("warning: the sandbox could not hide the real test images from the notebook on this "
                             "machine (no mount namespace), so they were not guaranteed unseen")
-        scored = score_notebook(run, holdout, skip_reason=no_data, warnings=warnings)
+        scored = score_notebook(prof, run, holdout, skip_reason=no_data, warnings=warnings)
         tests.append(scored.test)
         if section is None and scored.section is not None:
             section = scored.section

@@ -22,7 +22,6 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_raw_cell
 
-from .paths import PROJECT_ROOT
 
 LOCKED = "locked"
 MANIFEST_DIR = "public_checks"
@@ -80,14 +79,15 @@ def write_manifest(kit: Path, notebooks: dict[str, nbformat.NotebookNode]) -> Pa
     return path
 
 
-def kit_dir() -> Path:
-    """The student kit the grader checks locked cells against ($GRADER_KIT, else student_template/)."""
-    return Path(os.environ.get(KIT_ENV, PROJECT_ROOT / "student_template"))
+def kit_dir(profile) -> Path:
+    """The student kit the grader checks locked cells against ($GRADER_KIT, else the profile's kit)."""
+    return Path(os.environ.get(KIT_ENV, profile.paths.kit))
 
 
-def load_manifest(kit: Path | None = None) -> dict[str, list[dict]]:
-    """{notebook file name: locked cell entries} from a kit ({} when the kit has no manifest)."""
-    path = Path(kit if kit is not None else kit_dir()) / MANIFEST_DIR / MANIFEST_NAME
+def load_manifest(profile=None, kit: Path | None = None) -> dict[str, list[dict]]:
+    """{notebook file name: locked cell entries} from a kit (the profile's unless `kit` is
+    given; {} when the kit has no manifest)."""
+    path = Path(kit if kit is not None else kit_dir(profile)) / MANIFEST_DIR / MANIFEST_NAME
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))

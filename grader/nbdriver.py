@@ -6,19 +6,19 @@ numpy, nbformat, nbclient and jupyter_client, never `grader` (which the child ca
 
 What runs where: this driver (nbclient) and the kernel it starts are both processes of the
 sandbox: same namespaces (no network, private /tmp, the reference, the grader and the real
-CIFAR-10 test images hidden), same resource limits, same unprivileged uid. The kernel talks to
+data set's held-out images never present), same resource limits, same unprivileged uid. The kernel talks to
 the driver over unix sockets (jupyter's "ipc" transport): the child's fresh network namespace
 has no usable loopback. The kernel is the interpreter the child runs (/proc/self/exe: its
 install folder may be hidden from the unprivileged uid) with the child's import path.
 
 The driver judges nothing. It returns, for the parent to check:
 - "notebook": the executed notebook's JSON bytes packed 4 per value (uint32), its length in info;
-- "model.<param>" and "bn<i>.running_mean|running_var": the arrays of the scored model, which
-  the kernel saved with numpy's .npy format (never pickle) and this driver re-read with
-  allow_pickle=False;
+- "model.<param>" and "<state>.<i>.<key>": the arrays of the scored model and of the state its
+  course names (e.g. running averages), which the kernel saved with numpy's .npy format (never
+  pickle) and this driver re-read with allow_pickle=False;
 - info: per executed cell its status (ok / error with ename and evalue / timeout / not run),
-  the kernel's fate (started, died, hung), and what the export found (class, dtype,
-  normalization, or why there is no model).
+  the kernel's fate (started, died, hung), and what the export found (class, the attributes
+  its course names, or why there is no model).
 """
 
 from __future__ import annotations
@@ -72,25 +72,27 @@ def export():
             return fail(f"{VARIABLE}.params[{key!r}] is not a numeric array (dtype {arr.dtype})")
         arrays["model." + str(key)] = arr
         dtypes[str(key)] = str(arr.dtype)
-    bn = getattr(model, "bn_params", None) or []
-    for i, p in enumerate(bn if isinstance(bn, (list, tuple)) else []):
-        for stat in ("running_mean", "running_var"):
-            if isinstance(p, dict) and p.get(stat) is not None:
-                arr = np.asarray(p[stat])
-                if arr.dtype.kind in "biuf":
-                    arrays[f"bn{i}.{stat}"] = arr
-    try:
-        dtype = str(np.dtype(getattr(model, "dtype", "float64")))
-    except TypeError:
-        dtype = "float64"
-    norm = getattr(model, "normalization", None)
-    meta = {
-        "class": cls,
-        "dtype": dtype,
-        "normalization": norm if isinstance(norm, str) else None,
-        "use_batchnorm": bool(getattr(model, "use_batchnorm", False)),
-        "param_dtypes": dtypes,
-    }
+    attributes = {}
+    for name in ATTRIBUTES:
+        value = getattr(model, name, None)
+        if name == "dtype":
+            try:
+                value = str(np.dtype(value if value is not None else "float64"))
+            except TypeError:
+                value = "float64"
+        if value is None or isinstance(value, (bool, int, float, str)):
+            attributes[name] = value
+    for attr in STATE:
+        items = getattr(model, attr, None) or []
+        for i, entry in enumerate(items if isinstance(items, (list, tuple)) else []):
+            if not isinstance(entry, dict):
+                continue
+            for key, value in entry.items():
+                if isinstance(key, str) and key.isidentifier() and value is not None:
+                    arr = np.asarray(value)
+                    if arr.dtype.kind in "biuf" and arr.size > 0:
+                        arrays[f"{attr}.{i}.{key}"] = arr
+    meta = {"class": cls, "attributes": attributes, "param_dtypes": dtypes}
     with zipfile.ZipFile(os.path.join(FOLDER, "model.npz"), "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for key, arr in arrays.items():
             with zf.open(key + ".npy", "w", force_zip64=True) as f:
@@ -105,7 +107,8 @@ export()
 _EXPORT_CELL = """import builtins as __grader_builtins
 try:
     __grader_builtins.exec({source!r}, {{"__builtins__": __grader_builtins, "NAMESPACE": __grader_builtins.globals(),
-                                        "FOLDER": {folder!r}, "VARIABLE": {variable!r}, "ALLOWED": {allowed!r}}})
+                                        "FOLDER": {folder!r}, "VARIABLE": {variable!r}, "ALLOWED": {allowed!r},
+                                        "ATTRIBUTES": {attributes!r}, "STATE": {state!r}}})
 finally:
     del __grader_builtins
 """
@@ -145,8 +148,8 @@ def _kernel_env(params, home, workdir, data_dir):
     })
     threads = str(params.get("threads") or 1)
     env.update({"OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads})
-    if data_dir:
-        env["CIFAR10_PATH"] = data_dir
+    if data_dir and params.get("data_env"):
+        env[str(params["data_env"])] = data_dir
     env.update({str(k): str(v) for k, v in (params.get("env") or {}).items()})
     return env
 
@@ -211,14 +214,17 @@ def _read_export(folder, limit):
     arrays = {}
     with np.load(npz, allow_pickle=False) as z:
         for key in z.files:
-            name = key.split(".", 1)[1] if "." in key else ""
-            if not name or not set(name) <= PARAM_NAME_CHARS or len(key) > 80:
+            parts = key.split(".")
+            if len(parts) < 2 or len(key) > 80 or not all(p and set(p) <= PARAM_NAME_CHARS for p in parts):
                 return {}, {"error": f"model parameter name {key[:80]!r} is not a plain identifier"}
             arr = z[key]
             if arr.dtype.kind not in "biuf":
                 return {}, {"error": f"{key} is not numeric"}
             arrays[key] = arr
-    keep = {k: meta.get(k) for k in ("class", "dtype", "normalization", "use_batchnorm", "param_dtypes")}
+    attributes = meta.get("attributes") if isinstance(meta.get("attributes"), dict) else {}
+    keep = {"class": meta.get("class"), "param_dtypes": meta.get("param_dtypes"),
+            "attributes": {str(k)[:40]: v for k, v in list(attributes.items())[:32]
+                           if v is None or isinstance(v, (bool, int, float)) or (isinstance(v, str) and len(v) <= 40)}}
     return arrays, keep
 
 
@@ -276,10 +282,10 @@ async def _execute(nb, params, home, workdir, record):
     grace = float(params.get("interrupt_grace", 10.0))
     run_dir = os.path.join(home, "run")
     os.makedirs(run_dir, exist_ok=True)
-    package = params.get("package")
-    if package and not os.path.exists(os.path.join(run_dir, package)):
-        # the notebook finds the package beside it, as in the kit
-        os.symlink(os.path.join(workdir, package), os.path.join(run_dir, package))
+    for package in params.get("packages") or ():
+        if not os.path.exists(os.path.join(run_dir, package)):
+            # the notebook finds the course's packages beside it, as in the kit
+            os.symlink(os.path.join(workdir, package), os.path.join(run_dir, package))
     data_dir = os.path.join(workdir, params["data"]) if params.get("data") else None
     env = _kernel_env(params, home, workdir, data_dir)
     for key in ("JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
@@ -397,8 +403,11 @@ async def _export(kc, params, home, record):
     os.makedirs(folder, exist_ok=True)
     for name in os.listdir(folder):
         os.unlink(os.path.join(folder, name))
+    export = params.get("export") or {}
     code = _EXPORT_CELL.format(source=_EXPORTER, folder=folder, variable=str(params["variable"]),
-                               allowed=tuple(str(c) for c in params["classes"]))
+                               allowed=tuple(str(c) for c in params["classes"]),
+                               attributes=tuple(str(a) for a in export.get("attributes", ())),
+                               state=tuple(str(a) for a in export.get("state", ())))
     msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False, stop_on_error=False)
     reply = await _shell_reply(kc, msg_id, float(params.get("export_timeout", 120)))
     if reply is None:
@@ -414,10 +423,12 @@ async def _export(kc, params, home, record):
 def execute_notebook(ctx, params, arrays):
     """Execute the notebook at workdir/params["notebook"]; return it and the scored model.
 
-    params: notebook (path in the workdir), package, data (CIFAR-10 folder in the workdir or
-    None), env (extra kernel environment), startup_timeout, cell_timeout, notebook_timeout,
-    interrupt_grace, export_timeout, variable (None: no model wanted), classes (allowed class
-    names), max_output_bytes."""
+    params: notebook (path in the workdir), packages (the course's package folders, linked
+    beside the notebook), data (the data set's folder in the workdir, or None) and data_env (the
+    environment variable naming it), env (extra kernel environment), startup_timeout,
+    cell_timeout, notebook_timeout, interrupt_grace, export_timeout, variable (None: no model
+    wanted), classes (allowed class names), export (attributes and state to export besides the
+    params), max_output_bytes."""
     import nbformat
 
     home = os.environ.get("HOME") or os.getcwd()

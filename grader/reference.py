@@ -1,73 +1,112 @@
-"""Import the trusted reference course package by path (it is never installed)."""
+"""Load a course's trusted reference tree by path (it is never installed, nor importable by students).
+
+A course's reference is a folder of packages (e.g. reference/cs231n/ holding cs231n/), with the
+imports a course's code uses: relative ones inside a package, absolute ones between packages.
+Several courses may name their packages alike (two courses' `cs231n`), so each tree is loaded
+under its real names into a private set of modules: while it loads, and whenever its code runs
+(`tree.active()`), sys.modules holds that course's modules; before and after, whatever was
+there (another course, or the tests' own import of a reference) is untouched.
+
+Only the trusted grading process and the tests load references; student processes never see them.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import importlib
-import importlib.util
+import os
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 
-from .paths import reference_dir
+from .errors import SetupError
 
-REFERENCE_MODULES = (
-    "layers",
-    "layer_utils",
-    "classifiers.fc_net",
-    "classifiers.cnn",
-    "optim",
-    "solver",
-    "gradient_check",
-    "data_utils",
-    "fast_layers",
-)
+_LOCK = threading.RLock()
+_TREES: dict[tuple[str, tuple[str, ...]], "ReferenceTree"] = {}
 
 
-class ReferenceNotFound(ImportError):
-    """A reference folder without the course package in it."""
+class ReferenceNotFound(SetupError):
+    """A reference folder without the course's packages in it."""
 
 
-def import_reference(package: str = "cs231n", *, root: Path | None = None) -> ModuleType:
-    """Import <root>/<package> (root: reference_dir() by default), with its submodules loaded.
-
-    The default reference is imported under its own name (`cs231n`), as the tests and the
-    course code do. Another root (e.g. `grader build-template --reference DIR`) is loaded under
-    a private name derived from its path, so it never shadows, nor is shadowed by, a `cs231n`
-    already imported in this process; its relative imports work unchanged. Submodules are
-    `<returned module>.__name__ + ".layers"`, etc.
-
-    Only the trusted grading process and the tests call this; student processes never
-    get the reference folder on their path.
-    """
-    default = reference_dir()
-    root = default if root is None else Path(root).resolve()
-    if root == default:
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-        pkg = importlib.import_module(package)
-    else:
-        pkg = _import_private(root, package)
-    for name in REFERENCE_MODULES:
-        importlib.import_module(f"{pkg.__name__}.{name}")
-    return pkg
+def _modules_of(root: Path, package: str) -> list[str]:
+    """Dotted names of every module of root/package (packages first, sorted)."""
+    names = []
+    base = root / package
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__pycache__")))
+        rel = Path(dirpath).relative_to(root).as_posix().replace("/", ".")
+        if "__init__.py" not in filenames:
+            dirnames[:] = []
+            continue
+        names.append(rel)
+        names += [f"{rel}.{f[:-3]}" for f in sorted(filenames) if f.endswith(".py") and f != "__init__.py"]
+    return names
 
 
-def _import_private(root: Path, package: str) -> ModuleType:
-    """<root>/<package> as the top-level module `_grader_reference_<hash>_<package>`."""
-    init = root / package / "__init__.py"
-    if not init.is_file():
-        raise ReferenceNotFound(f"no package {package!r} in {root} (looked for {init})")
-    digest = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:16]
-    name = f"_grader_reference_{digest}_{package}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(root / package)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+class ReferenceTree:
+    """The modules of one course's reference packages, loaded under their own names."""
+
+    def __init__(self, root: Path, packages: tuple[str, ...]):
+        self.root = Path(root).resolve()
+        self.packages = tuple(packages)
+        self.modules: dict[str, ModuleType] = {}
+        for pkg in self.packages:
+            if not (self.root / pkg / "__init__.py").is_file():
+                raise ReferenceNotFound(f"no package {pkg!r} in the reference folder {self.root} "
+                                        f"(looked for {self.root / pkg / '__init__.py'})")
+        with self._swapped():
+            sys.path.insert(0, str(self.root))
+            importlib.invalidate_caches()
+            try:
+                for pkg in self.packages:
+                    for name in _modules_of(self.root, pkg):
+                        importlib.import_module(name)
+            finally:
+                sys.path.remove(str(self.root))
+            self.modules = {k: v for k, v in sys.modules.items() if self._ours(k)}
+
+    def _ours(self, name: str) -> bool:
+        return name.split(".", 1)[0] in self.packages
+
+    @contextlib.contextmanager
+    def _swapped(self):
+        with _LOCK:
+            saved = {k: sys.modules.pop(k) for k in list(sys.modules) if self._ours(k)}
+            sys.modules.update(self.modules)
+            try:
+                yield
+            finally:
+                for k in [k for k in sys.modules if self._ours(k)]:
+                    del sys.modules[k]
+                sys.modules.update(saved)
+
+    def active(self):
+        """A context in which the tree's modules are sys.modules' (code importing lazily finds them)."""
+        return self._swapped()
+
+    def module(self, name: str) -> ModuleType:
+        """The reference module `name` ("cs231n.layers")."""
+        try:
+            return self.modules[name]
+        except KeyError:
+            raise ReferenceNotFound(f"the reference in {self.root} has no module {name}") from None
+
+    def __getitem__(self, name: str) -> ModuleType:
+        return self.module(name)
+
+
+def reference_tree(root: Path, packages) -> ReferenceTree:
+    """The loaded tree of `packages` under `root` (cached per process)."""
+    key = (str(Path(root).resolve()), tuple(packages))
+    with _LOCK:
+        if key not in _TREES:
+            _TREES[key] = ReferenceTree(Path(root), tuple(packages))
+        return _TREES[key]
+
+
+def load_reference(profile, root: Path | None = None) -> ReferenceTree:
+    """The reference tree of a course profile (root: another folder holding the same packages)."""
+    return reference_tree(Path(root) if root is not None else profile.paths.reference,
+                          tuple(p.name for p in profile.packages))

@@ -1,4 +1,4 @@
-"""results.json (design.md): building, validating, writing, and the readable table for stdout."""
+"""results.json: building, validating, writing, and the readable table for stdout (docs/results.md)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,52 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .errors import InternalError
 
 TEST_STATUSES = ("passed", "failed", "error", "skipped")
 RUN_STATUSES = ("graded", "error", "timeout")
 VISIBILITIES = ("visible", "hidden", "after_published")
 TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy")
+# Sections after the required keys: the course and edition graded against and why (course).
+OPTIONAL_KEYS = ("course",)
 TEST_KEYS = ("name", "status", "score", "max_score", "rel_error", "output", "visibility")
 
 
-class ResultsError(ValueError):
-    """A results dict that does not follow design.md's results.json."""
+class ResultsError(InternalError, ValueError):
+    """A results dict that does not follow results.json's format (docs/results.md)."""
 
 
-def make_results(submission: str, profile: str, status: str, tests: list[dict], seconds: float,
+@dataclass
+class TestRecord:
+    """One test of results.json, as the check engine, the notebook scoring and grading make it.
+
+    function and not_implemented are for the grader's own use (the public checks' table, the
+    cross-test notes); they are not written to results.json."""
+
+    __test__ = False  # not a pytest class
+
+    name: str
+    status: str  # passed | failed | error | skipped
+    score: float
+    max_score: float
+    rel_error: float | None
+    output: str
+    visibility: str = "visible"
+    function: str = field(default="", compare=False)
+    not_implemented: bool = field(default=False, compare=False)
+
+    def to_json(self) -> dict:
+        return {k: getattr(self, k) for k in TEST_KEYS}
+
+
+def make_results(submission: str, profile: str, status: str, tests: list, seconds: float,
                  accuracy: dict | None = None) -> dict:
-    """The results dict in design.md's key order; score and max_score summed from the tests."""
+    """The results dict in results.json's key order; score and max_score summed from the tests
+    (TestRecords or their dicts)."""
+    tests = [t.to_json() if isinstance(t, TestRecord) else t for t in tests]
     return {
         "submission": submission,
         "profile": profile,
@@ -45,9 +75,12 @@ def function_points(results: dict) -> dict[str, list[float]]:
 
 
 def validate(results: dict) -> None:
-    """Raise ResultsError unless `results` has exactly the keys and types of design.md."""
-    if not isinstance(results, dict) or tuple(results) != TOP_KEYS:
-        raise ResultsError(f"top-level keys must be {TOP_KEYS}, got {tuple(results) if isinstance(results, dict) else results!r}")
+    """Raise ResultsError unless `results` has the keys and types of results.json (docs/results.md)."""
+    keys = tuple(results) if isinstance(results, dict) else None
+    if keys is None or keys[:len(TOP_KEYS)] != TOP_KEYS or any(k not in OPTIONAL_KEYS for k in keys[len(TOP_KEYS):]):
+        raise ResultsError(f"top-level keys must be {TOP_KEYS} then any of {OPTIONAL_KEYS}, got {keys or results!r}")
+    if "course" in results and not isinstance(results["course"], dict):
+        raise ResultsError("course must be an object")
     if not isinstance(results["submission"], str) or not isinstance(results["profile"], str):
         raise ResultsError("submission and profile must be strings")
     if results["status"] not in RUN_STATUSES:

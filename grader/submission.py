@@ -1,16 +1,17 @@
-"""Open a student submission, find the student's package in it, assemble a private workdir.
+"""Open a student submission, find the student's packages in it, assemble a private workdir.
 
 Nothing a student submitted is ever imported or executed here: files are only copied as bytes.
-A submission is a folder or a .zip, holding the package anywhere inside (assignment2/cs231n/,
-the package folder itself, or just the edited files loose). The workdir gets:
+A submission is a folder or a .zip, holding the course's package anywhere inside (e.g.
+assignment2/cs231n/, the package folder itself, or just the edited files loose). The workdir
+holds every package of the course under its own name:
 
 - editable files (the profile's list) from the submission when present, else the KIT version
   (the reference with every solution block replaced by `pass`), so an absent file scores zero;
-- every other reference file (solver.py, gradient_check.py, fast layers, __init__.py, ...) from
-  the reference, whatever the submission holds;
-- extra .py modules the student added to the package (helpers their code imports);
-- grader/__init__.py (empty) and the compiled grader/_im2col extension, so the given
-  fast_layers.py's `from grader._im2col import ...` works while the real grader stays out of reach.
+- every other reference file (solvers, gradient checks, fast layers, __init__.py, support
+  packages) from the reference, whatever the submission holds;
+- extra .py modules the student added to a student package (helpers their code imports);
+- grader/__init__.py (empty) and the compiled grader/_im2col extension, so the given fast
+  layers' `from grader._im2col import ...` works while the real grader stays out of reach.
 """
 
 from __future__ import annotations
@@ -25,21 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .errors import FailedError
 from .strip import strip_solutions
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ANCHORS = (
-    "layers.py",
-    "layer_utils.py",
-    "optim.py",
-    "solver.py",
-    "gradient_check.py",
-    "fast_layers.py",
-    "data_utils.py",
-    "classifiers/fc_net.py",
-    "classifiers/cnn.py",
-)
 IGNORED_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 
 # Zip caps: generous for an assignment (code + notebooks + a few saved arrays), fatal for a bomb.
@@ -53,7 +44,7 @@ MAX_STUDENT_FILE = 5 << 20  # a .py file copied into the workdir
 MAX_EXTRA_FILES = 200
 
 
-class SubmissionError(Exception):
+class SubmissionError(FailedError):
     """A submission that cannot be opened; the message says what to fix."""
 
     NOT_FOUND = "submission not found: {path}"
@@ -71,9 +62,9 @@ class SubmissionError(Exception):
 
 @dataclass
 class Workdir:
-    path: Path  # holds <package>/ and grader/
-    package: str
-    from_student: list[str] = field(default_factory=list)  # editable files taken from the submission
+    path: Path  # holds the course's packages and grader/
+    package: str  # the first student package
+    from_student: list[str] = field(default_factory=list)  # editable files taken from the submission (course-root paths)
     from_reference: list[str] = field(default_factory=list)  # given files (always the reference's)
     missing: list[str] = field(default_factory=list)  # editable files absent: the kit version was used
     extra: list[str] = field(default_factory=list)  # modules the student added to the package
@@ -167,8 +158,11 @@ def extract_class(archive: Path, dest: Path) -> Path:
 
 def _package_at_top(folder: Path) -> bool:
     """Is `folder` one submission (course files in it or in a child of it) rather than a folder of them?"""
+    from .courses import profiles
+
+    anchors = {a for prof in profiles() for pkg in prof.packages for a in pkg.anchors}
     for d in (folder, *[c for c in folder.iterdir() if c.is_dir()]):
-        if any((d / name).is_file() for name in DEFAULT_ANCHORS):
+        if any((d / name).is_file() for name in anchors):
             return True
     return False
 
@@ -205,14 +199,16 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def find_package(root: Path, package: str = "cs231n", anchor_files: Iterable[str] = DEFAULT_ANCHORS) -> Path | None:
+def find_package(root: Path, names, anchor_files: Iterable[str]) -> Path | None:
     """The folder inside `root` that is the student's package, or None.
 
     Candidates are folders holding at least one anchor file (relative paths like "layers.py"
-    or "classifiers/fc_net.py"). A folder named `package` wins over others; then the one with
-    the most anchors; then the shallowest; then the first by name (deterministic). Folders named
-    __MACOSX, .ipynb_checkpoints, __pycache__ or starting with a dot are ignored; links are not followed."""
+    or "classifiers/fc_net.py"). A folder with one of the package's `names` (a name or a tuple of
+    names) wins over others; then the one with the most anchors; then the shallowest; then the
+    first by name (deterministic). Folders named __MACOSX, .ipynb_checkpoints, __pycache__ or
+    starting with a dot are ignored; links are not followed."""
     root = Path(root)
+    names = (names,) if isinstance(names, str) else tuple(names)
     anchors = tuple(anchor_files)
     candidates = []
     for dirpath, dirnames, _ in os.walk(root, followlinks=False):
@@ -221,8 +217,13 @@ def find_package(root: Path, package: str = "cs231n", anchor_files: Iterable[str
         score = sum(_is_regular(here / a) for a in anchors)
         if score:
             rel = here.relative_to(root)
-            candidates.append((here.name != package, -score, len(rel.parts), rel.as_posix(), here))
+            candidates.append((here.name not in names, -score, len(rel.parts), rel.as_posix(), here))
     return min(candidates)[-1] if candidates else None
+
+
+def find_packages(root: Path, profile) -> dict[str, Path | None]:
+    """Each student package of `profile` found in the submission at `root` (None: not there)."""
+    return {pkg.name: find_package(root, pkg.names, pkg.anchors) for pkg in profile.student_packages}
 
 
 # ----------------------------------------------------------------------------- the workdir
@@ -274,38 +275,48 @@ def _compiled_extension() -> Path | None:
     return Path(spec.origin)
 
 
-def assemble_workdir(student_pkg: Path | None, reference_pkg: Path, editable: Iterable[str], dest: Path) -> Workdir:
-    """Build the private copy the sandbox runs: see the module docstring for what comes from where."""
-    reference_pkg, dest = Path(reference_pkg), Path(dest)
-    package = reference_pkg.name
-    editable = [PurePosixPath(e).as_posix() for e in editable]
+def assemble_workdir(profile, students: dict[str, Path | None], dest: Path, *, reference: Path | None = None) -> Workdir:
+    """Build the private copy the sandbox runs (see the module docstring for what comes from
+    where). students: per student package of the profile, the submission's folder of it (None:
+    absent); reference: the folder holding the course's packages (default: the profile's)."""
+    reference, dest = Path(reference or profile.paths.reference), Path(dest)
+    editable = [PurePosixPath(e).as_posix() for e in profile.editable]
     if any(".." in PurePosixPath(e).parts or PurePosixPath(e).is_absolute() for e in editable):
-        raise ValueError(f"editable paths must be relative to the package: {editable}")
+        raise ValueError(f"editable paths must be relative to the course root: {editable}")
     dest.mkdir(parents=True, exist_ok=True)
     if any(dest.iterdir()):
         raise ValueError(f"workdir {dest} is not empty")
-    out = dest / package
-    work = Workdir(path=dest, package=package)
+    work = Workdir(path=dest, package=profile.package)
+    for pkg in profile.packages:
+        student_pkg = students.get(pkg.name) if pkg.student else None
+        mine = [e.split("/", 1)[1] for e in editable if e.split("/", 1)[0] == pkg.name]
+        _assemble_package(student_pkg, reference / pkg.name, mine, dest / pkg.name, work, profile.markers)
+    return _finish_workdir(dest, work)
 
+def _assemble_package(student_pkg: Path | None, reference_pkg: Path, editable: list[str], out: Path,
+                      work: Workdir, markers) -> None:
+    """One package of the workdir: editable files from the student, the rest from the reference."""
+    name = out.name
     reference_files = _python_files(reference_pkg)
     for rel in sorted(set(reference_files) | set(editable)):
         target = out / rel
+        shown = f"{name}/{rel}"
         if rel in editable:
             src = _student_file(student_pkg, rel, work.notes)
             if src is not None:
                 _copy_bytes(src, target, MAX_STUDENT_FILE)
-                work.from_student.append(rel)
+                work.from_student.append(shown)
             elif rel in reference_files:
                 text = (reference_pkg / rel).read_text(encoding="utf-8")
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(strip_solutions(text, where=rel), encoding="utf-8")
-                work.missing.append(rel)
+                target.write_text(strip_solutions(text, where=shown, markers=markers), encoding="utf-8")
+                work.missing.append(shown)
             else:
-                work.missing.append(rel)
+                work.missing.append(shown)
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(reference_pkg / rel, target)
-            work.from_reference.append(rel)
+            work.from_reference.append(shown)
 
     if student_pkg is not None:
         taken = set(reference_files) | set(editable)
@@ -314,10 +325,12 @@ def assemble_workdir(student_pkg: Path | None, reference_pkg: Path, editable: It
             # a helper module the student's code may import (only ever run inside the sandbox)
             if _is_regular(Path(student_pkg) / rel):
                 _copy_bytes(Path(student_pkg) / rel, out / rel, MAX_STUDENT_FILE)
-                work.extra.append(rel)
+                work.extra.append(f"{name}/{rel}")
         if len(extras) > MAX_EXTRA_FILES:
-            work.notes.append(f"only the first {MAX_EXTRA_FILES} extra modules were copied")
+            work.notes.append(f"only the first {MAX_EXTRA_FILES} extra modules of {name}/ were copied")
 
+
+def _finish_workdir(dest: Path, work: Workdir) -> Workdir:
     stub = dest / "grader"
     stub.mkdir()
     (stub / "__init__.py").write_text("")

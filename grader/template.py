@@ -1,9 +1,10 @@
-"""Generate the student kit (student_template/) from the reference package and the master notebooks.
+"""Generate a course's student kit (student_template/<course>/) from its reference and master notebooks.
 
 The build is a short ordered list of named steps (as nbgrader's preprocessors), each a function of
 one `_Build` context:
 
-1. copy_package       reference/<package> -> kit/<package>: the profile's editable files with every
+1. copy_package       reference/<course>/<package> -> kit/<package>, for every package of the
+                      course: the profile's editable files with every
                       solution block replaced by `pass` (markers kept), the given files verbatim,
                       never build artefacts (__pycache__, .so, .c, ...)
 2. convert_notebooks  master notebooks -> kit/*.ipynb: outputs cleared, "hidden" cells removed,
@@ -32,8 +33,8 @@ from pathlib import Path, PurePosixPath
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-from .check.profiles import get_profile
-from .check.spec import Profile
+from .courses.profile import Profile
+from .errors import SetupError
 from .strip import MarkerError, find_blocks, solution_lines, strip_solutions
 
 # Never copied into the kit: caches, compiled extensions, Cython output, editor and build debris.
@@ -49,8 +50,6 @@ MARKDOWN_PLACEHOLDER = "*Your answer:* ..."
 # Cell metadata that means something to Jupyter or the grader; everything else is UI state.
 CELL_METADATA_KEPT = ("tags", "editable", "deletable")
 LANGUAGE_INFO_KEPT = ("codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter", "pygments_lexer")
-# The order the assignment is done in (the kit README lists the notebooks in it; others follow).
-NOTEBOOK_ORDER = ("FullyConnectedNets", "BatchNormalization", "Dropout", "ConvolutionalNetworks")
 
 # Solution lines too generic to count as a leak (closing brackets, bare keywords).
 TRIVIAL_LINES = {"pass", "else:", "try:", "finally:", "except:", "break", "continue", "return", "return None"}
@@ -59,7 +58,7 @@ MIN_LEAK_CHARS = 6  # non-space characters a solution line needs to count
 ExpectationsWriter = Callable[[Path], object]
 
 
-class TemplateError(Exception):
+class TemplateError(SetupError):
     """A kit that cannot be built; the message says what to fix."""
 
     MISSING_PACKAGE = "no package {package!r} under {reference}"
@@ -129,7 +128,7 @@ class BuildReport:
 
 @dataclass
 class _Build:
-    reference: Path  # the package folder, reference/<package>
+    reference: Path  # the course's reference folder (holding its packages)
     notebooks: Path | None
     out: Path  # the temporary folder being built
     profile: Profile
@@ -164,11 +163,17 @@ def _is_artefact(rel: PurePosixPath) -> bool:
     return rel.suffix in SKIP_SUFFIXES
 
 
-def _package_files(package_dir: Path) -> Iterator[tuple[PurePosixPath, Path]]:
-    """(relative path, file) for every file of the package the kit gets."""
-    for path in _walk(package_dir):
-        rel = PurePosixPath(path.relative_to(package_dir).as_posix())
-        if not _is_artefact(rel):
+def _package_files(root: Path, package: str, skipped: list[str] | None = None) -> Iterator[tuple[PurePosixPath, Path]]:
+    """(path relative to root, file) for every file of root/package the kit gets (artefacts are
+    added to `skipped`)."""
+    if not (root / package).is_dir():
+        raise TemplateError(TemplateError.MISSING_PACKAGE, package=package, reference=_show(root))
+    for path in _walk(root / package):
+        rel = PurePosixPath(path.relative_to(root).as_posix())
+        if _is_artefact(PurePosixPath(*rel.parts[1:])):
+            if skipped is not None:
+                skipped.append(str(rel))
+        else:
             yield rel, path
 
 
@@ -183,11 +188,13 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _notebook_paths(notebooks: Path | None) -> list[Path]:
+def _notebook_paths(notebooks: Path | None, profile: Profile) -> list[Path]:
+    """The master notebooks in the order the profile lists them (the order the assignment is
+    done in); others after them, by name."""
     if notebooks is None:
         return []
-    order = {name: i for i, name in enumerate(NOTEBOOK_ORDER)}
-    return sorted(notebooks.glob("*.ipynb"), key=lambda p: (order.get(p.stem, len(order)), p.name))
+    order = {nb.file: i for i, nb in enumerate(profile.notebooks)}
+    return sorted(notebooks.glob("*.ipynb"), key=lambda p: (order.get(p.name, len(order)), p.name))
 
 
 def _tags(cell) -> list[str]:
@@ -203,36 +210,33 @@ def _where(nb_path: Path, index: int) -> str:
 
 def copy_package(b: _Build) -> None:
     """Editable files stripped of their solution blocks; given files verbatim; artefacts left out."""
-    pkg = b.profile.package
+    markers = b.profile.markers
     editable = set(b.profile.editable)
     for rel in sorted(editable):
         if not (b.reference / rel).is_file():
             raise TemplateError(TemplateError.MISSING_EDITABLE, path=_show(b.reference / rel), profile=b.profile.name)
-    for path in _walk(b.reference):
-        rel = PurePosixPath(path.relative_to(b.reference).as_posix())
-        if _is_artefact(rel):
-            b.report.skipped.append(f"{pkg}/{rel}")
-            continue
-        target = b.out / pkg / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = _read_text(path)
-        if str(rel) in editable:
-            if text is None:
-                raise TemplateError(TemplateError.NOT_TEXT, path=_show(path))
-            blocks = find_blocks(text, _show(path))
-            target.write_bytes(strip_solutions(text, _show(path)).encode("utf-8"))
-            b.report.stripped[f"{pkg}/{rel}"] = len(blocks)
-            continue
-        if text is not None:
-            blocks = find_blocks(text, _show(path))  # also rejects malformed markers
-            if blocks:
-                raise MarkerError(_show(path), blocks[0].start,
-                                  "solution block in a given file (only the profile's editable files are stripped)")
-        shutil.copyfile(path, target)
-        b.report.copied.append(f"{pkg}/{rel}")
+    for package in b.profile.packages:
+        for rel, path in _package_files(b.reference, package.name, b.report.skipped):
+            target = b.out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = _read_text(path)
+            if str(rel) in editable:
+                if text is None:
+                    raise TemplateError(TemplateError.NOT_TEXT, path=_show(path))
+                blocks = find_blocks(text, _show(path), markers)
+                target.write_bytes(strip_solutions(text, _show(path), markers=markers).encode("utf-8"))
+                b.report.stripped[str(rel)] = len(blocks)
+                continue
+            if text is not None:
+                blocks = find_blocks(text, _show(path), markers)  # also rejects malformed markers
+                if blocks:
+                    raise MarkerError(_show(path), blocks[0].start,
+                                      "solution block in a given file (only the profile's editable files are stripped)")
+            shutil.copyfile(path, target)
+            b.report.copied.append(str(rel))
 
 
-def _kit_notebook(nb_path: Path) -> tuple[nbformat.NotebookNode, NotebookReport]:
+def _kit_notebook(nb_path: Path, markers) -> tuple[nbformat.NotebookNode, NotebookReport]:
     """The kit version of one master notebook."""
     text = nb_path.read_text(encoding="utf-8")
     try:
@@ -253,7 +257,7 @@ def _kit_notebook(nb_path: Path) -> tuple[nbformat.NotebookNode, NotebookReport]
     for index, cell in enumerate(master.cells):
         where = _where(nb_path, index)
         source, tags = cell.source, _tags(cell)
-        blocks = find_blocks(source, where)  # every cell, so a bad marker anywhere stops the build
+        blocks = find_blocks(source, where, markers)  # every cell, so a bad marker anywhere stops the build
         if HIDDEN in tags:
             report.hidden_removed += 1
             continue
@@ -264,7 +268,7 @@ def _kit_notebook(nb_path: Path) -> tuple[nbformat.NotebookNode, NotebookReport]
             if cell.cell_type != "code":
                 raise MarkerError(where, blocks[0].start,
                                   "solution block in a markdown cell (tag the cell 'solution' instead)")
-            source = strip_solutions(source, where)
+            source = strip_solutions(source, where, markers=markers)
             report.blocks_stripped += len(blocks)
         cell_meta = {k: cell.metadata[k] for k in CELL_METADATA_KEPT if k in cell.metadata}
         cell_id = raw_ids[index] if index < len(raw_ids) and raw_ids[index] else f"{nb_path.stem}-{index:02d}"
@@ -292,8 +296,8 @@ def _notebook_text(nb: nbformat.NotebookNode) -> str:
 
 def convert_notebooks(b: _Build) -> None:
     """Each master notebook, stripped, beside the package in the kit."""
-    for nb_path in _notebook_paths(b.notebooks):
-        kit, report = _kit_notebook(nb_path)
+    for nb_path in _notebook_paths(b.notebooks, b.profile):
+        kit, report = _kit_notebook(nb_path, b.profile.markers)
         (b.out / nb_path.name).write_bytes(_notebook_text(kit).encode("utf-8"))
         b.report.notebooks.append(report)
 
@@ -316,16 +320,17 @@ def write_locked_cells(b: _Build) -> None:
     from .integrity import write_manifest
 
     kits = {p.name: nbformat.reads((b.out / p.name).read_text(encoding="utf-8"), as_version=4)
-            for p in _notebook_paths(b.notebooks)}
+            for p in _notebook_paths(b.notebooks, b.profile)}
     write_manifest(b.out, kits)
 
 
 def write_readme(b: _Build) -> None:
-    (b.out / b.report.readme).write_bytes(_readme(b).encode("utf-8"))
+    if b.profile.readme is not None:
+        (b.out / b.report.readme).write_bytes(b.profile.readme(b.profile, b.report).encode("utf-8"))
 
 
 def check_leaks(b: _Build) -> None:
-    secret, shared = _solution_material(b.reference, b.notebooks)
+    secret, shared = _solution_material(b.profile, b.reference, b.notebooks)
     leaks = _scan_for(secret, b.out)
     if leaks:
         raise LeakError(leaks)
@@ -345,102 +350,6 @@ STEPS: tuple[tuple[str, Callable[[_Build], None]], ...] = (
 # ------------------------------------------------------------------------------------------ README
 
 
-def _readme(b: _Build) -> str:
-    pkg = b.profile.package
-    editable = [f"`{pkg}/{rel}`" for rel in b.profile.editable]
-    given = [f"`{p}`" for p in b.report.copied if not p.endswith("__init__.py")]
-    notebooks = [f"`{nb.name}`" for nb in b.report.notebooks]
-    lines = [
-        "# Assignment 2: student kit",
-        "",
-        f"This folder is your assignment: the `{pkg}/` package you complete and the notebooks that",
-        "walk you through it. Keep its layout: the notebooks import the package from beside them, and",
-        "the grader looks for the files where they are now.",
-        "",
-        "## What to edit",
-        "",
-        "Your code goes between the two marker lines (`# *****START ...` and `# *****END ...`, both",
-        "ending in `DO NOT DELETE/MODIFY THIS LINE`), following the TODO comment just above them:",
-        "replace the `pass` that stands there now. Do not change the marker lines, the function",
-        "signatures, or the code around the markers. The files with such places:",
-        "",
-        *(f"- {name}" for name in editable),
-        "- the notebooks: the code cells with marker lines, and the answer cells of the inline",
-        f"  questions (`{MARKDOWN_PLACEHOLDER}`). Cells tagged `{LOCKED}` are given: the grader restores",
-        "  them if they are changed or deleted.",
-        "",
-        "Do not edit the given files:",
-        "",
-        *(f"- {name}" for name in given),
-    ]
-    if b.report.expectations:
-        shown = sorted({PurePosixPath(p).parts[0] for p in b.report.expectations})
-        lines += ["", "Nor the public check data the grader reads:", "", *(f"- `{p}`" for p in shown)]
-    lines += [
-        "",
-        "## Install the grader",
-        "",
-        "```bash",
-        "python -m venv .venv && . .venv/bin/activate",
-        "pip install cs231n-grader   # or the wheel / address your course gives you",
-        "pip install jupyter         # to work in the notebooks",
-        "```",
-        "",
-        "It gives you the `grader` command and the compiled im2col that",
-        f"`{pkg}/fast_layers.py` uses (without it the fast layers fall back to a slower numpy",
-        "version and say so with a warning).",
-        "",
-        "## Check your work",
-        "",
-        "In this folder:",
-        "",
-        "```bash",
-        "grader check              # every function: status, error size and a hint",
-        "grader check --only NAME  # one function: layers.affine_forward, or just affine_forward",
-        "grader check --json       # the same, as JSON",
-        "```",
-        "",
-        "The checks are the public subset of the grader's tests: they need no network and no",
-        "solution, and take a few seconds. A function you have not written yet shows as not",
-        "implemented. Passing them is necessary, not sufficient: grading adds hidden inputs,",
-        "gradient checks and the accuracy of your trained models.",
-        "",
-        "## CIFAR-10",
-        "",
-        'Download the "CIFAR-10 python version" (`cifar-10-python.tar.gz`) from',
-        "https://www.cs.toronto.edu/~kriz/cifar.html and point the environment variable",
-        "`CIFAR10_PATH` at the archive or at the folder it unpacks to, before starting Jupyter:",
-        "",
-        "```bash",
-        "export CIFAR10_PATH=/path/to/cifar-10-python.tar.gz",
-        "jupyter notebook",
-        "```",
-        "",
-        "Do not put the data in this folder (and do not submit it). The first part of each notebook",
-        "(the checks of every function) runs without the data.",
-    ]
-    if notebooks:
-        lines += [
-            "",
-            "## Notebooks",
-            "",
-            "In this order:",
-            "",
-            *(f"{i}. {name}" for i, name in enumerate(notebooks, start=1)),
-            "",
-            "Run each top to bottom. The last training cell of each leaves its model in `best_model`,",
-            "whose accuracy the grader recomputes itself.",
-        ]
-    lines += [
-        "",
-        "## Submitting",
-        "",
-        "Submit this folder (or a .zip of it) as your course asks, with the notebooks run and",
-        "saved.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 # ------------------------------------------------------------------------------------------ leaks
 
 
@@ -457,7 +366,7 @@ def _trivial(line: str) -> bool:
     return len(line.replace(" ", "")) < MIN_LEAK_CHARS
 
 
-def _solution_material(package_dir: Path, notebooks: Path | None) -> tuple[dict[str, str], set[str]]:
+def _solution_material(profile: Profile, reference: Path, notebooks: Path | None) -> tuple[dict[str, str], set[str]]:
     """(secret lines -> where the first one is, solution lines that also occur in given material).
 
     Secret: every non-trivial line inside a solution block of the package or of a notebook cell,
@@ -472,18 +381,20 @@ def _solution_material(package_dir: Path, notebooks: Path | None) -> tuple[dict[
         if whole_cell_secret:
             inside, outside = [ln for ln in lines if ln.strip()], []
         else:
-            inside, outside = solution_lines(text, where), strip_solutions(text, where).splitlines()
+            inside = solution_lines(text, where, profile.markers)
+            outside = strip_solutions(text, where, markers=profile.markers).splitlines()
         given.update(_norm(ln) for ln in outside)
         for line in inside:
             norm = _norm(line)
             if not _trivial(norm):
                 secret.setdefault(norm, f"{where}:{lines.index(line) + 1}")
 
-    for rel, path in _package_files(package_dir):
-        text = _read_text(path)
-        if text is not None:
-            scan(text, _show(path))
-    for nb_path in _notebook_paths(notebooks):
+    for package in profile.packages:
+        for _rel, path in _package_files(reference, package.name):
+            text = _read_text(path)
+            if text is not None:
+                scan(text, _show(path))
+    for nb_path in _notebook_paths(notebooks, profile):
         nb = nbformat.reads(nb_path.read_text(encoding="utf-8"), as_version=4)
         for index, cell in enumerate(nb.cells):
             tags = _tags(cell)
@@ -526,21 +437,15 @@ def _scan_for(secret: dict[str, str], kit: Path) -> list[str]:
     return leaks
 
 
-def _package_dir(reference: Path, package: str) -> Path:
-    package_dir = Path(reference) / package
-    if not package_dir.is_dir():
-        raise TemplateError(TemplateError.MISSING_PACKAGE, package=package, reference=_show(Path(reference)))
-    return package_dir
-
-
-def find_leaks(kit: Path, reference: Path, notebooks: Path | None, *, package: str = "cs231n") -> list[str]:
-    """Every place in `kit` holding a line that `reference/<package>` or `notebooks` have inside a
+def find_leaks(kit: Path, profile: Profile, *, reference: Path | None = None,
+               notebooks: Path | None = None) -> list[str]:
+    """Every place in `kit` holding a line that the course's reference (or `notebooks`) has inside a
     solution block (or a "solution"/"hidden" cell): "where:line: text (solution line of where)".
 
     Not counted: blank lines, comments, `pass`, short or bracket-only lines, and solution lines
     that also occur outside solution blocks (given code such as `return out, cache`).
     """
-    secret, _ = _solution_material(_package_dir(reference, package), Path(notebooks) if notebooks else None)
+    secret, _ = _solution_material(profile, Path(reference or profile.paths.reference), notebooks)
     return _scan_for(secret, Path(kit))
 
 
@@ -548,6 +453,7 @@ def find_leaks(kit: Path, reference: Path, notebooks: Path | None, *, package: s
 
 
 def _check_out(out: Path, sources: list[Path], package: str) -> None:
+    """Refuse to build over the sources, or over a folder that is not a kit of this course."""
     out_r = out.resolve()
     for src in sources:
         src_r = src.resolve()
@@ -572,14 +478,17 @@ def _replace(built: Path, out: Path) -> None:
         os.rename(built, out)
 
 
-def default_expectations_writer(profile: str = "cs231n", *, reference: Path | None = None) -> ExpectationsWriter | None:
+DEFAULT = object()  # build_template's "the profile's own" for notebooks and the expectations writer
+
+
+def default_expectations_writer(profile: Profile, *, reference: Path | None = None) -> ExpectationsWriter:
     """The writer of the public expectations used by `grader build-template` and its test.
 
     The check engine's writer (a callable taking the kit folder): it writes public_checks/, the
     inputs of the profile's public cases and the reference's answers on them (numbers only, as
     npz/JSON), which `grader check` judges a student's kit against without the reference. The
-    answers come from the reference package in the folder `reference` (the `reference` the kit is
-    built from; None: the one the grader loads, grader.paths.reference_dir()).
+    answers come from the reference in the folder `reference` (the one the kit is built from;
+    None: the profile's).
     """
     from .check.public import PublicExpectationsWriter
 
@@ -588,27 +497,36 @@ def default_expectations_writer(profile: str = "cs231n", *, reference: Path | No
 
 def build_template(
     *,
-    reference: Path,
-    notebooks: Path | None,
-    out: Path,
-    profile: str = "cs231n",
-    expectations_writer: ExpectationsWriter | None = None,
+    profile: Profile,
+    out: Path | None = None,
+    reference: Path | None = None,
+    notebooks=DEFAULT,
+    expectations_writer=DEFAULT,
 ) -> BuildReport:
-    """Build the student kit into `out` (replacing a previous kit there) and return what was written.
+    """Build the profile's student kit into `out` (default: the profile's kit folder, replacing a
+    previous kit there) and return what was written.
 
-    reference: the folder holding the reference package (reference/, with cs231n/ inside).
-    notebooks: the folder of master notebooks (*.ipynb), or None for a kit without notebooks.
-    expectations_writer: called with the folder being built (it becomes `out`) to write the
-    public expectations; the report lists the files it added.
+    reference: the folder holding the course's packages (default: the profile's reference).
+    notebooks: the folder of master notebooks (*.ipynb; default: the profile's), or None for a
+    kit without notebooks. expectations_writer: called with the folder being built (it becomes
+    `out`) to write the public expectations (default: the engine's, from `reference`; None:
+    none); the report lists the files it added.
     Raises MarkerError (file:line, or notebook [cell N]:line) on bad markers, LeakError when
     solution text would reach the kit, TemplateError otherwise; `out` is then left untouched.
     """
-    prof = get_profile(profile)
-    package_dir = _package_dir(Path(reference), prof.package)
+    prof = profile
+    reference = Path(reference or prof.paths.reference)
+    notebooks = prof.paths.notebooks if notebooks is DEFAULT else notebooks
+    if expectations_writer is DEFAULT:
+        expectations_writer = default_expectations_writer(prof, reference=reference)
+    for package in prof.packages:
+        if not (reference / package.name).is_dir():
+            raise TemplateError(TemplateError.MISSING_PACKAGE, package=package.name, reference=_show(reference))
     if notebooks is not None and not Path(notebooks).is_dir():
         raise TemplateError(TemplateError.MISSING_NOTEBOOKS, path=_show(Path(notebooks)))
-    out = Path(out).absolute()
-    _check_out(out, [package_dir] + ([Path(notebooks)] if notebooks is not None else []), prof.package)
+    out = Path(out or prof.paths.kit).absolute()
+    _check_out(out, [reference / p.name for p in prof.packages] + ([Path(notebooks)] if notebooks is not None else []),
+               prof.package)
     out.parent.mkdir(parents=True, exist_ok=True)
 
     building = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
@@ -616,7 +534,7 @@ def build_template(
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(building, 0o777 & ~umask)  # mkdtemp makes it private; the kit is an ordinary folder
-        b = _Build(package_dir, Path(notebooks) if notebooks is not None else None, building, prof,
+        b = _Build(reference, Path(notebooks) if notebooks is not None else None, building, prof,
                    expectations_writer, BuildReport(out=out))
         for _name, step in STEPS:
             step(b)
@@ -654,18 +572,19 @@ def diff_trees(fresh: Path, committed: Path) -> list[str]:
 
 def check_template(
     *,
-    reference: Path,
-    notebooks: Path | None,
-    committed: Path,
-    profile: str = "cs231n",
-    expectations_writer: ExpectationsWriter | None = None,
+    profile: Profile,
+    committed: Path | None = None,
+    reference: Path | None = None,
+    notebooks=DEFAULT,
+    expectations_writer=DEFAULT,
 ) -> list[str]:
-    """The differences between the committed kit and a fresh build (empty when in sync)."""
-    committed = Path(committed)
+    """The differences between the committed kit (default: the profile's) and a fresh build
+    (empty when in sync)."""
+    committed = Path(committed or profile.paths.kit)
     if not committed.is_dir():
         return [f"{_show(committed)}: no committed kit there"]
     with tempfile.TemporaryDirectory(prefix="grader-kit-") as tmp:
         fresh = Path(tmp) / "kit"
-        build_template(reference=reference, notebooks=notebooks, out=fresh, profile=profile,
+        build_template(profile=profile, reference=reference, notebooks=notebooks, out=fresh,
                        expectations_writer=expectations_writer)
         return diff_trees(fresh, committed)

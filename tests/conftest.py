@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from grader.paths import default_cifar10, reference_dir
+from grader.courses import get_profile
+from grader.courses.family.cifar10 import default_location as default_cifar10
 
-# Tests import the trusted reference as course code does: `from cs231n.layers import ...`.
-sys.path.insert(0, str(reference_dir()))
+# Tests import the default course's trusted reference as course code does: `from cs231n.layers import ...`.
+sys.path.insert(0, str(get_profile().paths.reference))
 
 
 def pytest_addoption(parser):

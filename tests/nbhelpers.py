@@ -11,9 +11,9 @@ import nbformat
 import numpy as np
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.check.profiles import get_profile
-from grader.check.spec import AccuracyFormula, NotebookSettings, NotebookSpec
-from grader.examples import build
+from grader.courses import get_profile
+from grader.courses.profile import AccuracyFormula, NotebookSettings, NotebookSpec
+from grader import examples
 
 TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 # Function checks of the fast tests: one function (the notebook step is what they test).
@@ -61,7 +61,7 @@ def write_notebook(path: Path, cells) -> Path:
 
 def submission(root: Path, notebooks: dict | None = None) -> Path:
     """The reference package under root/cs231n plus notebooks {file name: cells | bytes}."""
-    build(root)
+    examples.build(get_profile("cs231n"), root)
     for name, cells in (notebooks or {}).items():
         if isinstance(cells, bytes):
             (root / name).write_bytes(cells)
@@ -81,6 +81,7 @@ def profile(specs, **settings):
 def fc_spec(file: str = "T.ipynb", offset: float = 50, points: float = 5.0, **kw) -> NotebookSpec:
     """A notebook whose best_model (a FullyConnectedNet) earns `points` from `offset` percent on."""
     kw.setdefault("formula", AccuracyFormula(offset=offset, span=0))
+    kw.setdefault("variable", "best_model")
     return NotebookSpec(file, classes=("FullyConnectedNet",), points=points, **kw)
 
 

@@ -13,8 +13,8 @@ def driver(fn):
 
 @driver
 def call(ctx, params, arrays):
-    """out = <package>.<module>.<fn>(*arrays in params["args"] order, **params.get("kwargs", {}))."""
-    fn = getattr(ctx.module(params["module"]), params["fn"])
+    """out = cs231n.<module>.<fn>(*arrays in params["args"] order, **params.get("kwargs", {}))."""
+    fn = getattr(ctx.module("cs231n." + params["module"]), params["fn"])
     args = [arrays[name] for name in params.get("args", [])]
     return {"out": fn(*args, **params.get("kwargs", {}))}
 
@@ -22,6 +22,6 @@ def call(ctx, params, arrays):
 @driver
 def call_pair(ctx, params, arrays):
     """A forward/backward-like call returning two outputs plus some info."""
-    fn = getattr(ctx.module(params["module"]), params["fn"])
+    fn = getattr(ctx.module("cs231n." + params["module"]), params["fn"])
     first, second = fn(*[arrays[name] for name in params.get("args", [])])
     return {"first": first, "second": second, "info": {"note": params.get("note", "")}}

@@ -15,14 +15,28 @@ from nbhelpers import ONLY, by_name, fc_spec, profile, submission, tiny_cifar
 from cs231n.classifiers.cnn import ThreeLayerConvNet
 from cs231n.classifiers.fc_net import FullyConnectedNet
 from cs231n.data_utils import get_CIFAR10_data
-from grader.check.profiles import get_profile
-from grader.check.spec import AccuracyFormula
-from grader.examples import build
-from grader.execute import locate_cifar
+from grader.courses import get_profile
+from grader.courses.profile import AccuracyFormula
+from grader import examples
+from grader.courses.family import cifar10
 from grader.grade import grade_submission
-from grader.paths import PROJECT_ROOT
 from grader.results import validate
-from grader.score import ModelError, load_holdout, rebuild
+from grader.score import ModelError
+from grader.score import rebuild as _rebuild
+
+locate_cifar = cifar10.locate
+
+
+def build(dest, edits=(), **kw):
+    return examples.build(get_profile("cs231n"), dest, edits, **kw)
+
+
+def rebuild(meta, arrays, classes):
+    return _rebuild(get_profile("cs231n"), meta, arrays, classes)
+
+
+def load_holdout(src, mean_images=49000):
+    return cifar10.holdout(get_profile("cs231n"), "cs231n.data_utils", src, mean_images)
 
 PROFILE = get_profile("cs231n")
 SPECS = {s.stem: s for s in PROFILE.notebooks}
@@ -44,7 +58,10 @@ def test_cs231n_threshold_is_a_step_and_settings_change_the_result():
     step = AccuracyFormula(offset=50, span=0)
     assert step.fraction(0.4999) == 0.0 and step.fraction(0.50) == 1.0 and step.fraction(0.9) == 1.0
     assert AccuracyFormula(offset=50, span=10).fraction(0.55) == pytest.approx(0.5)  # floor off: linear
-    assert AccuracyFormula(offset=50, span=10, clip=False).fraction(0.40) == pytest.approx(-1.0)
+    assert AccuracyFormula(offset=50, span=10, clip=False).fraction(0.70) == pytest.approx(2.0)  # extra credit
+    assert AccuracyFormula(offset=50, span=10, clip=False).fraction(0.40) == 0.0  # never negative
+    bonus = AccuracyFormula(offset=50, span=0, bonus_from=56, bonus_per_point=0.1)
+    assert bonus.fraction(0.55) == 1.0 and bonus.fraction(0.585) == pytest.approx(1.2)
     assert AccuracyFormula(offset=50, span=0).fraction(float("nan")) == 0.0
     assert step.describe("validation accuracy") == "1 if validation accuracy >= 50% else 0"
 
@@ -68,8 +85,8 @@ def _export(model, dtype="float32", normalization=None):
     for i, bn in enumerate(getattr(model, "bn_params", []) or []):
         for stat in ("running_mean", "running_var"):
             if stat in bn:
-                arrays[f"bn{i}.{stat}"] = np.asarray(bn[stat], dtype=np.float64)
-    meta = {"class": type(model).__name__, "dtype": dtype, "normalization": normalization}
+                arrays[f"bn_params.{i}.{stat}"] = np.asarray(bn[stat], dtype=np.float64)
+    meta = {"class": type(model).__name__, "attributes": {"dtype": dtype, "normalization": normalization}}
     return meta, arrays
 
 
@@ -120,7 +137,7 @@ def test_arrays_that_do_not_make_the_model_are_refused():
     with pytest.raises(ModelError, match="unexpected extra"):
         rebuild(meta, dict(arrays, **{"model.extra": np.zeros(3)}), ("FullyConnectedNet",))
     with pytest.raises(ModelError, match="no running_var"):
-        rebuild(meta, {k: v for k, v in arrays.items() if k != "bn1.running_var"}, ("FullyConnectedNet",))
+        rebuild(meta, {k: v for k, v in arrays.items() if k != "bn_params.1.running_var"}, ("FullyConnectedNet",))
     with pytest.raises(ModelError, match="NaN"):
         rebuild(meta, dict(arrays, **{"model.W1": np.full_like(arrays["model.W1"], np.nan)}), ("FullyConnectedNet",))
     small = FullyConnectedNet([5], input_dim=10)
@@ -226,7 +243,7 @@ def test_the_solved_master_notebook_reaches_its_target_in_full(name, tmp_path, c
     and the accuracy the grader recomputes on its held-out images meets the notebook's target.
     (About 1.5 min for BatchNormalization up to 8 min for Dropout on 2 cores.)"""
     root = build(tmp_path / "alice")
-    shutil.copy(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", root / f"{name}.ipynb")
+    shutil.copy(get_profile("cs231n").paths.notebooks / f"{name}.ipynb", root / f"{name}.ipynb")
     spec = SPECS[name]
     prof = dataclasses.replace(PROFILE, notebooks=(spec,))
     results = grade_submission(root, profile=prof, out_dir=tmp_path / "out", data=cifar10_path)

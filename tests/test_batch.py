@@ -18,7 +18,15 @@ import pytest
 
 from grader import batch
 from grader.batch import BatchError, batch_grade, find_submissions
-from grader.examples import MUTANTS, build
+from grader import examples
+from grader.courses import get_profile
+
+PROFILE = get_profile("cs231n")
+MUTANTS = PROFILE.mutants
+
+
+def build(dest, edits=(), **kw):
+    return examples.build(PROFILE, dest, edits, **kw)
 from grader.results import validate
 
 QUIET = dict(notebooks=False, echo=lambda line: None)

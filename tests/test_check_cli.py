@@ -1,5 +1,5 @@
 """`grader check` and the kit's public expectations: run on copies of the committed student kit,
-with the reference out of reach (GRADER_REFERENCE pointing at an empty folder)."""
+with the reference out of reach (loading any reference fails the test)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from grader.check import engine
-from grader.check.profiles import get_profile
+from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+from grader.courses import get_profile
 from grader.check.public import (
     ARRAYS,
     EXPECTATIONS_DIR,
@@ -32,13 +32,12 @@ from grader.check.public import (
     write_public_expectations,
 )
 from grader.cli import cli
-from grader.paths import PROJECT_ROOT, reference_dir
 from grader.strip import END_MARKER, START_MARKER
 from grader.template import find_leaks
 
-COMMITTED = PROJECT_ROOT / "student_template"
-REFERENCE_PKG = reference_dir() / "cs231n"
 PROFILE = get_profile("cs231n")
+COMMITTED = PROFILE.paths.kit
+REFERENCE_PKG = PROFILE.paths.reference / "cs231n"
 
 
 def _copy_kit(dest: Path) -> Path:
@@ -49,7 +48,7 @@ def _copy_kit(dest: Path) -> Path:
 def _with_reference(kit: Path) -> Path:
     """The kit with every editable file replaced by the reference's (a student who solved it all)."""
     for rel in PROFILE.editable:
-        shutil.copyfile(REFERENCE_PKG / rel, kit / "cs231n" / rel)
+        shutil.copyfile(PROFILE.paths.reference / rel, kit / rel)
     return kit
 
 
@@ -74,12 +73,15 @@ def _solve(kit: Path, name: str, module: str = "layers.py") -> None:
 
 
 @pytest.fixture(scope="module")
-def no_reference(tmp_path_factory):
-    """GRADER_REFERENCE set to an empty folder for the whole module."""
-    empty = tmp_path_factory.mktemp("no-reference")
+def no_reference():
+    """Loading any course's reference fails, for the whole module."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the public checks loaded a reference")
+
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("GRADER_REFERENCE", str(empty))
-        yield empty
+        mp.setattr("grader.reference.ReferenceTree.__init__", refuse)
+        yield
 
 
 def _check(*args: str) -> tuple[int, str]:
@@ -108,7 +110,7 @@ def stored() -> StoredExpectations:
 
 
 def test_expectations_are_deterministic_plain_numbers(tmp_path):
-    files = [write_public_expectations(tmp_path / name) for name in ("a", "b")]
+    files = [write_public_expectations(tmp_path / name, profile=PROFILE) for name in ("a", "b")]
     for fa, fb in zip(*files):
         assert fa.read_bytes() == fb.read_bytes(), fa.name
         assert fa.read_bytes() == (COMMITTED / EXPECTATIONS_DIR / fa.name).read_bytes()
@@ -134,7 +136,7 @@ def test_only_public_inputs_go_into_the_kit(stored):
     kept = {hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
             for arrays in stored.inputs.values() for a in arrays.values()}
     for seed in (0, 12345):
-        b = engine.build(PROFILE, seed, StoredOracle(stored))
+        b = check_plan.build(PROFILE, seed, StoredOracle(stored))
         public = {p.task.name for p in public_plans(b)}
         assert public == set(stored.tasks)
         for p in b.plans:
@@ -147,13 +149,13 @@ def test_only_public_inputs_go_into_the_kit(stored):
 def test_no_reference_code_in_the_kit_data():
     text = (COMMITTED / EXPECTATIONS_DIR / MANIFEST).read_text(encoding="utf-8")
     assert "def " not in text and "import" not in text and "@" not in text.replace('"@', "")
-    assert find_leaks(COMMITTED, reference_dir(), PROJECT_ROOT / "notebooks") == []
+    assert find_leaks(COMMITTED, PROFILE, notebooks=PROFILE.paths.notebooks) == []
 
 
 def test_stored_oracle_gives_the_references_answers(stored):
     """Up to the stored rounding (< 1e-11 relative), the stored answers are the reference's."""
-    ref = engine.ReferenceOracle()
-    b = engine.build(PROFILE, 0, StoredOracle(stored))
+    ref = check_oracle.ReferenceOracle(get_profile())
+    b = check_plan.build(PROFILE, 0, StoredOracle(stored))
     plans = public_plans(b)
     stored.adopt(plans)
     for p in plans:
@@ -170,18 +172,18 @@ def test_stored_oracle_gives_the_references_answers(stored):
 def test_public_judges_need_only_the_stored_answers(stored):
     """Every public plan is judged with the StoredOracle alone (no reference in the kit): fed the
     reference's own results, run in this process by the same drivers, every public test passes."""
-    from grader.check import drivers
     from grader.sandbox import TaskResult
 
-    ref = engine.ReferenceOracle()
-    b = engine.build(PROFILE, 0, StoredOracle(stored))
+    ref = check_oracle.ReferenceOracle(get_profile())
+    b = check_plan.build(PROFILE, 0, StoredOracle(stored))
     plans = public_plans(b)
     stored.adopt(plans)
     assert {d.function for p in plans for d in p.tests} == set(PROFILE.functions())
     for p in plans:
         state = np.random.get_state()
         try:
-            out = drivers.DRIVERS[p.task.driver](ref, dict(p.task.params),
+            with ref.tree.active():
+                out = ref.drivers[p.task.driver](ref, dict(p.task.params),
                                                  {k: np.array(v) for k, v in p.task.arrays.items()})
         finally:
             np.random.set_state(state)
@@ -204,7 +206,7 @@ def test_public_cases_are_the_notebooks_checks(stored):
     assert float(out["fc_net.TwoLayerNet[public]"]["r1.loss"]) == pytest.approx(26.5948426952, abs=1e-9)
     # dropout and the Solver are judged by statistics: their inputs are stored, no answers
     for name in ("layers.dropout_forward[public:stats]", "layers.dropout_backward[public:pair]",
-                 "solver.Solver[public:TwoLayerNet]"):
+                 "solver.Solver[public:FullyConnectedNet]"):
         assert stored.inputs[name] and out[name] == {}, name
     x = stored.inputs["layers.dropout_forward[public:stats]"]["x"]
     assert x.shape == (100, 200) and abs(float(x.mean()) - 10) < 0.05
@@ -239,13 +241,14 @@ def test_json_output_shape(empty_kit):
 
 def test_reference_passes_every_public_check_in_a_fresh_process(tmp_path, no_reference):
     """A separate process with no reference anywhere: every check passes, within the time budget,
-    and the trusted process never imports a cs231n package itself."""
+    and the trusted process never imports a cs231n package nor loads a reference itself."""
     kit = _with_reference(_copy_kit(tmp_path / "kit"))
-    code = ("import json, sys\nfrom grader.cli import main\nsys.argv = ['grader', 'check', '--json']\n"
+    code = ("import json, sys\nfrom grader.cli import main\nimport grader.reference\n"
+            "sys.argv = ['grader', 'check', '--json']\n"
             "try:\n    main()\nexcept SystemExit as e:\n    rc = e.code\n"
-            "print(json.dumps({'rc': rc, 'cs231n': any(m.split('.')[0] == 'cs231n' for m in sys.modules)}))\n")
+            "print(json.dumps({'rc': rc, 'cs231n': any(m.split('.')[0] == 'cs231n' for m in sys.modules),\n"
+            "                  'references': len(grader.reference._TREES)}))\n")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["GRADER_REFERENCE"] = str(no_reference)
     proc = subprocess.run([sys.executable, "-c", code], cwd=kit / "cs231n", env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -253,7 +256,7 @@ def test_reference_passes_every_public_check_in_a_fresh_process(tmp_path, no_ref
     tail = json.loads(lines[-1])
     data = json.loads("\n".join(lines[:-1]))
     bad = [(t["name"], t["output"]) for t in data["tests"] if t["status"] != "passed"]
-    assert tail == {"rc": 0, "cs231n": False} and bad == []
+    assert tail == {"rc": 0, "cs231n": False, "references": 0} and bad == []
     assert data["status"] == "passed" and len(data["tests"]) > 20
     assert Path(data["kit"]) == kit.resolve()  # found from inside the package folder
     assert data["seconds"] < 10

@@ -1,11 +1,12 @@
-"""grader/check/engine.py, judged on hand-made sandbox results (no child processes): the parent
-decides from numbers only, and every kind of failure becomes a test status."""
+"""The check engine (grader/check/), judged on hand-made sandbox results (no child processes):
+the parent decides from numbers only, and every kind of failure becomes a test status."""
 
 import numpy as np
 import pytest
 
-from grader.check import engine
-from grader.check.profiles import get_profile
+from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+from grader.courses import get_profile
+from grader.courses.family.checks import route_once
 from grader.sandbox import TaskResult
 
 PROFILE = get_profile("cs231n")
@@ -13,7 +14,7 @@ PROFILE = get_profile("cs231n")
 
 @pytest.fixture(scope="module")
 def built():
-    return engine.build(PROFILE, seed=99, oracle=engine.ReferenceOracle())
+    return check_plan.build(PROFILE, seed=99, oracle=check_oracle.ReferenceOracle(get_profile()))
 
 
 def plan(built, name):
@@ -36,21 +37,21 @@ def reference_result(built, name):
                                   "layers.batchnorm_forward[running]"])
 def test_the_reference_outputs_pass(built, name):
     p, r = reference_result(built, name)
-    verdicts = engine.judge_plan(built, p, r)
+    verdicts = check_run.judge_plan(built, p, r)
     assert verdicts and all(v.status == "passed" for v in verdicts.values()), verdicts
 
 
 def test_nan_fails_even_where_the_reference_is_nan_free(built):
     p, r = reference_result(built, "layers.affine_forward[kdim]")
     r.outputs["out"][0, 0] = np.nan
-    (v,) = engine.judge_plan(built, p, r).values()
+    (v,) = check_run.judge_plan(built, p, r).values()
     assert v.status == "failed" and "NaN" in v.output
 
 
 def test_a_claim_of_success_in_info_earns_nothing(built):
     p = plan(built, "layers.affine_forward[kdim]")
     r = result(p.task.name, {}, {"status": "passed", "passed": True, "score": 100})
-    (v,) = engine.judge_plan(built, p, r).values()
+    (v,) = check_run.judge_plan(built, p, r).values()
     assert v.status == "failed" and "missing" in v.output
 
 
@@ -58,7 +59,7 @@ def test_wrong_shape_fails_with_both_shapes_named(built):
     p, r = reference_result(built, "layers.affine_backward[kdim]")
     x = p.task.arrays["x"]
     r.outputs["dx"] = r.outputs["dx"].reshape(x.shape[0], -1)
-    (v,) = engine.judge_plan(built, p, r).values()
+    (v,) = check_run.judge_plan(built, p, r).values()
     assert v.status == "failed"
     assert str(tuple(x.shape)).replace(" ", "") in v.output.replace(" ", "")
     assert "forgot to reshape dx" in v.output
@@ -68,7 +69,7 @@ def test_not_implemented_is_an_error_that_says_so(built):
     p = plan(built, "layers.relu_forward[2d]")
     r = result(p.task.name, {}, status="error", error="NotImplementedByStudent: relu_forward: out is None",
                not_implemented=True)
-    (v,) = engine.judge_plan(built, p, r).values()
+    (v,) = check_run.judge_plan(built, p, r).values()
     assert v.status == "error" and v.output.startswith("not implemented")
 
 
@@ -76,14 +77,14 @@ def test_not_implemented_is_an_error_that_says_so(built):
 def test_timeouts_and_crashes_are_errors_of_every_test_of_the_task(built, status, word):
     p = plan(built, "fc_net.FullyConnectedNet[batchnorm]")
     r = result(p.task.name, {}, status=status, error="details")
-    verdicts = engine.judge_plan(built, p, r)
+    verdicts = check_run.judge_plan(built, p, r)
     assert len(verdicts) == 4 and all(v.status == "error" and v.output.startswith(word) for v in verdicts.values())
 
 
 def test_a_judging_bug_becomes_an_error_not_an_exception(built):
     p = plan(built, "layers.affine_forward[kdim]")
     r = result(p.task.name, {"out": "not an array"})
-    (v,) = engine.judge_plan(built, p, r).values()
+    (v,) = check_run.judge_plan(built, p, r).values()
     assert v.status in ("failed", "error")
 
 
@@ -97,13 +98,13 @@ def test_dropout_statistics_are_computed_in_the_parent(built):
         out[f"test{j}"] = x.copy()
     out["again0"], out["other0"] = out["train0"].copy(), x * (rng.random(x.shape) < 0.25) / 0.25
     info = {"mutated": [], "dtype": {"float32_train": "float32", "float32_test": "float32"}}
-    v = engine.judge_plan(built, p, result(p.task.name, out, info))
+    v = check_run.judge_plan(built, p, result(p.task.name, out, info))
     assert all(t.status == "passed" for t in v.values()), v
     # the same masks without the 1/p scaling: caught, and named
     for j, keep in enumerate(p.task.params["ps"]):
         out[f"train{j}"] = out[f"train{j}"] * keep
     info["dtype"]["float32_train"] = "float64"
-    v = engine.judge_plan(built, p, result(p.task.name, out, info))
+    v = check_run.judge_plan(built, p, result(p.task.name, out, info))
     assert v["layers.dropout_forward[dtype]"].status == "failed"
     assert v["layers.dropout_forward[inverted]"].status == "failed"
     assert "not inverted" in v["layers.dropout_forward[inverted]"].output
@@ -117,19 +118,20 @@ def test_route_once_accepts_any_single_maximum_and_rejects_all_maxima():
     first = np.array([[[[2.0, 0.0], [0.0, 0.0]]]])
     last = np.array([[[[0.0, 0.0], [0.0, 2.0]]]])
     every = np.array([[[[2.0, 2.0], [0.0, 2.0]]]])
-    assert engine.route_once(x, dout, first, pool).ok
-    assert engine.route_once(x, dout, last, pool).ok
-    c = engine.route_once(x, dout, every, pool)
+    arrays, values = {"x": x, "dout": dout}, {"pool_param": pool}
+    assert route_once(arrays, {"dx": first}, values).ok
+    assert route_once(arrays, {"dx": last}, values).ok
+    c = route_once(arrays, {"dx": every}, values)
     assert not c.ok and "every element equal to the max" in c.problem
 
 
 def test_scores_split_each_functions_points_over_its_tests(built):
-    verdicts = {d.name: engine.Verdict("passed", "") for d in built.defs}
-    tests = engine._score(built, verdicts)
+    verdicts = {d.name: check_plan.Verdict("passed", "") for d in built.defs}
+    tests = check_points.score(built, verdicts)
     per_fn = {}
     for d, t in zip(built.defs, tests):
-        per_fn[d.function] = per_fn.get(d.function, 0) + t["max_score"]
-        assert t["score"] == t["max_score"] > 0
+        per_fn[d.function] = per_fn.get(d.function, 0) + t.max_score
+        assert t.score == t.max_score > 0
     for fn, total in per_fn.items():
         assert total == pytest.approx(built.points[fn], abs=1e-3)
     assert sum(per_fn.values()) == pytest.approx(100, abs=0.01)
@@ -137,21 +139,21 @@ def test_scores_split_each_functions_points_over_its_tests(built):
 
 
 def test_blocked_modules_follow_imports():
-    probes = {"layers": result("import:layers", {}, status="timeout", error="timed out after 2 s")}
-    blocked = engine._blocked(PROFILE, probes)
-    assert set(blocked) == {"layers", "layer_utils", "classifiers.fc_net", "classifiers.cnn"}
-    assert "cs231n/layers.py timed out" in blocked["classifiers.fc_net"]
+    probes = {"cs231n.layers": result("import:cs231n.layers", {}, status="timeout", error="timed out after 2 s")}
+    blocked = check_run._blocked(PROFILE, probes)
+    assert set(blocked) == {"cs231n.layers", "cs231n.layer_utils", "cs231n.classifiers.fc_net", "cs231n.classifiers.cnn"}
+    assert "cs231n/layers.py timed out" in blocked["cs231n.classifiers.fc_net"]
 
 
 def test_error_tests_list_every_test_as_an_error():
-    tests = engine.error_tests(PROFILE, "broken zip")
-    assert tests and all(t["status"] == "error" and t["output"] == "broken zip" and t["score"] == 0 for t in tests)
+    tests = check_points.error_tests(PROFILE, "broken zip")
+    assert tests and all(t.status == "error" and t.output == "broken zip" and t.score == 0 for t in tests)
 
 
 def test_the_oracle_never_serves_another_seeds_expected_values():
-    oracle = engine.ReferenceOracle()
-    a = engine.build(PROFILE, seed=1, oracle=oracle, only={"layers.affine_forward"})
-    b = engine.build(PROFILE, seed=2, oracle=oracle, only={"layers.affine_forward"})
+    oracle = check_oracle.ReferenceOracle(get_profile())
+    a = check_plan.build(PROFILE, seed=1, oracle=oracle, only={"layers.affine_forward"})
+    b = check_plan.build(PROFILE, seed=2, oracle=oracle, only={"layers.affine_forward"})
     pa, pb = (next(p for p in x.plans if p.task.name == "layers.affine_forward[2d]") for x in (a, b))
     ea, _ = oracle.expected(pa.task)
     eb, _ = oracle.expected(pb.task)
@@ -163,6 +165,6 @@ def test_the_oracle_never_serves_another_seeds_expected_values():
 def test_a_loss_of_the_wrong_shape_fails_cleanly(built):
     p, r = reference_result(built, "fc_net.TwoLayerNet[kdim]")
     r.outputs["r0.loss"] = np.ones(3)
-    v = engine.judge_plan(built, p, r)
+    v = check_run.judge_plan(built, p, r)
     assert v["fc_net.TwoLayerNet[kdim:loss]"].status == "failed"
     assert "shape (3,)" in v["fc_net.TwoLayerNet[kdim:loss]"].output

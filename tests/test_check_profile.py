@@ -8,19 +8,18 @@ import re
 import numpy as np
 import pytest
 
-from grader.check import engine
-from grader.check.profiles import UnknownProfile, get_profile
+from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+from grader.courses import UnknownProfile, get_profile
 from grader.check.spec import qualnames
-from grader.paths import reference_dir
 from grader.strip import START_MARKER
 
 PROFILE = get_profile("cs231n")
 
 
-def marked_functions(package: str = "cs231n") -> set[str]:
+def marked_functions() -> set[str]:
     """module.function / module.Class of every definition holding a solution block in the reference."""
     found = set()
-    root = reference_dir() / package
+    root = PROFILE.paths.reference
     for rel in PROFILE.editable:
         text = (root / rel).read_text(encoding="utf-8")
         marker_lines = [i for i, line in enumerate(text.splitlines(), start=1) if START_MARKER in line]
@@ -34,7 +33,7 @@ def marked_functions(package: str = "cs231n") -> set[str]:
 
 @pytest.fixture(scope="module")
 def built():
-    return engine.build(PROFILE, seed=12345, oracle=engine.ReferenceOracle())
+    return check_plan.build(PROFILE, seed=12345, oracle=check_oracle.ReferenceOracle(get_profile()))
 
 
 def test_every_marked_function_of_the_reference_has_a_description():
@@ -66,8 +65,8 @@ def test_task_params_are_json_and_arrays_are_plain_numbers(built):
 
 
 def test_public_cases_are_fixed_and_hidden_cases_follow_the_seed():
-    oracle = engine.ReferenceOracle()
-    a, b = (engine.build(PROFILE, seed=s, oracle=oracle) for s in (1, 2))
+    oracle = check_oracle.ReferenceOracle(get_profile())
+    a, b = (check_plan.build(PROFILE, seed=s, oracle=oracle) for s in (1, 2))
     pub = [(p, q) for p, q in zip(a.plans, b.plans) if p.tests[0].visibility == "visible"]
     hid = [(p, q) for p, q in zip(a.plans, b.plans) if p.tests[0].visibility == "hidden"]
     assert pub and hid
@@ -81,8 +80,8 @@ def test_public_cases_are_fixed_and_hidden_cases_follow_the_seed():
 
 
 def test_the_same_seed_draws_the_same_inputs():
-    oracle = engine.ReferenceOracle()
-    a, b = (engine.build(PROFILE, seed=7, oracle=oracle) for _ in range(2))
+    oracle = check_oracle.ReferenceOracle(get_profile())
+    a, b = (check_plan.build(PROFILE, seed=7, oracle=oracle) for _ in range(2))
     for p, q in zip(a.plans, b.plans):
         assert all(np.array_equal(p.task.arrays[k], q.task.arrays[k]) for k in p.task.arrays)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import os
 import tarfile
@@ -13,20 +15,22 @@ from click.testing import CliRunner
 from nbhelpers import ONLY, by_name, fc_spec, make_notebook, profile, submission, tiny_cifar, write_notebook
 
 import grader.grade
-from grader.check.spec import NotebookSettings, NotebookSpec
+from grader.courses.profile import NotebookSettings, NotebookSpec
 from grader.cli import cli
-from grader.execute import (
-    DataError,
-    NotebookRun,
-    _collect,
-    child_data_folder,
-    find_notebook,
-    load_notebook,
-    locate_cifar,
-)
+from grader.courses import get_profile
+from grader.courses.family.cifar10 import DataError
+from grader.courses.family.cifar10 import locate as locate_cifar
+from grader.courses.family.cifar10 import staged_folder
+from grader.execute import NotebookRun, _collect, find_notebook, load_notebook
 from grader.grade import grade_submission
 from grader.integrity import checksum, load_manifest, locked_cells, restore_locked
-from grader.paths import PROJECT_ROOT
+
+KIT = get_profile("cs231n").paths.kit
+MASTERS = get_profile("cs231n").paths.notebooks
+
+
+def child_data_folder(src):
+    return staged_folder(get_profile("cs231n"), "cs231n.data_utils", src)
 from grader.results import validate
 from grader.sandbox import TaskResult
 
@@ -143,27 +147,27 @@ def test_locked_cells_found_by_content_when_ids_differ():
 
 
 def test_the_kit_records_every_locked_cell_of_its_notebooks():
-    manifest = load_manifest(PROJECT_ROOT / "student_template")
-    kits = sorted((PROJECT_ROOT / "student_template").glob("*.ipynb"))
+    manifest = load_manifest(kit=KIT)
+    kits = sorted(KIT.glob("*.ipynb"))
     assert kits and sorted(manifest) == sorted(p.name for p in kits)
     for path in kits:
         kit = nbformat.read(path, as_version=4)
         entries = manifest[path.name]
         assert entries == locked_cells(kit), f"{path.name}: regenerate the kit (grader build-template)"
         assert len(entries) >= 3 and all(e["sha256"] == checksum(e["source"]) for e in entries)
-        master = nbformat.read(PROJECT_ROOT / "notebooks" / path.name, as_version=4)
+        master = nbformat.read(MASTERS / path.name, as_version=4)
         master_locked = {c.id: checksum(c.source) for c in master.cells if "locked" in c.metadata.get("tags", [])}
         assert {e["id"]: e["sha256"] for e in entries} == master_locked
 
 
 def test_a_tampered_kit_notebook_is_restored_from_the_kit_manifest():
-    kit = nbformat.read(PROJECT_ROOT / "student_template" / "FullyConnectedNets.ipynb", as_version=4)
-    nb = nbformat.read(PROJECT_ROOT / "student_template" / "FullyConnectedNets.ipynb", as_version=4)
+    kit = nbformat.read(KIT / "FullyConnectedNets.ipynb", as_version=4)
+    nb = nbformat.read(KIT / "FullyConnectedNets.ipynb", as_version=4)
     final = next(i for i, c in enumerate(nb.cells) if "val_acc = accuracy(best_model" in c.source)
     data = next(i for i, c in enumerate(nb.cells) if "get_CIFAR10_data(" in c.source)
     nb.cells[final].source = "print('validation accuracy 0.99')"
     del nb.cells[data]
-    repairs = restore_locked(nb, load_manifest(PROJECT_ROOT / "student_template")["FullyConnectedNets.ipynb"])
+    repairs = restore_locked(nb, load_manifest(kit=KIT)["FullyConnectedNets.ipynb"])
     assert sorted((r.kind, r.index) for r in repairs) == [("altered", final), ("deleted", data)]
     assert [c.source for c in nb.cells] == [c.source for c in kit.cells]
 
@@ -174,13 +178,13 @@ def test_a_tampered_kit_notebook_is_restored_from_the_kit_manifest():
 def test_locate_cifar_folder_archive_and_errors(tmp_path):
     folder = tiny_cifar(tmp_path / "d" / "cifar-10-batches-py", n=3)
     assert locate_cifar(tmp_path / "d") == locate_cifar(folder)
-    assert locate_cifar(folder).kind == "dir" and locate_cifar(folder).hide == folder.resolve()
+    assert locate_cifar(folder).kind == "dir" and locate_cifar(folder).folder == folder.resolve()
     archive = tmp_path / "t" / "cifar-10-python.tar.gz"
     archive.parent.mkdir()
     with tarfile.open(archive, "w:gz") as tf:
         tf.add(folder, arcname="cifar-10-batches-py")
     src = locate_cifar(tmp_path / "t")
-    assert (src.kind, src.location, src.hide) == ("tar", archive.resolve(), archive.parent.resolve())
+    assert (src.kind, src.location, src.folder) == ("tar", archive.resolve(), archive.parent.resolve())
     child = child_data_folder(src)
     assert (child / "data_batch_1").read_bytes() == (folder / "data_batch_1").read_bytes()
     with pytest.raises(DataError, match="no such file"):
@@ -228,9 +232,10 @@ def test_invalid_empty_and_codeless_notebooks_each_get_a_clear_status(tmp_path):
 
 
 def test_without_cifar_notebooks_are_skipped_with_an_actionable_message(tmp_path, monkeypatch):
-    monkeypatch.setattr(grader.grade, "default_cifar10", lambda: None)
+    prof = profile([fc_spec()])
+    prof = dataclasses.replace(prof, dataset=dataclasses.replace(prof.dataset, default=lambda: None))
     root = submission(tmp_path / "s", {"T.ipynb": ["print('hi')", MODEL_CELL]})
-    results = grade(root, tmp_path, profile([fc_spec()]), data=None)
+    results = grade(root, tmp_path, prof, data=None)
     tests = by_name(results)
     for name in ("notebook.T", "notebook.T[accuracy]"):
         assert tests[name]["status"] == "skipped"

@@ -11,18 +11,33 @@ from pathlib import Path
 
 import pytest
 
-from grader.check.profiles import get_profile
+from grader import examples
+from grader.check.spec import CheckSpec
+from grader.courses import get_profile
+from grader.examples import Edit
 from grader.grade import grade_submission, render_table, seed_for, submission_name
 from grader.results import TOP_KEYS, validate
-from grader.examples import ALTERNATIVES, EDITABLE, MUTANTS, Edit, build
 
 PROFILE = get_profile("cs231n")
+MUTANTS, ALTERNATIVES, EDITABLE = PROFILE.mutants, PROFILE.alternatives, PROFILE.editable
+
+
+def build(dest, edits=(), **kw):
+    return examples.build(PROFILE, dest, edits, **kw)
 
 
 def grade(root: Path, tmp: Path, **kw) -> dict:
     """The code checks only: these submissions carry no notebooks (tests/test_execute.py grades those)."""
     kw.setdefault("notebooks", False)
+    kw.setdefault("profile", PROFILE)
     return grade_submission(root, out_dir=tmp / "out", seed=kw.pop("seed", 5), **kw)
+
+
+def with_solver_behaviour(profile, **changes):
+    """The profile with the Solver's behaviour checks on (as a course whose students edit it would)."""
+    specs = tuple(dataclasses.replace(s, options=dict(s.options, behaviour=True))
+                  if isinstance(s, CheckSpec) and s.check == "solver" else s for s in profile.specs)
+    return dataclasses.replace(profile, specs=specs, **changes)
 
 
 def by_function(results: dict) -> dict[str, list[dict]]:
@@ -36,7 +51,7 @@ def by_function(results: dict) -> dict[str, list[dict]]:
 def reference_graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reference")
     root = build(tmp / "alice")
-    results = grade_submission(root, out_dir=tmp / "out", notebooks=False)
+    results = grade_submission(root, out_dir=tmp / "out", notebooks=False)  # the course is detected
     return results, tmp / "out"
 
 
@@ -52,9 +67,10 @@ def test_results_json_is_written_exactly_as_design_says(reference_graded):
     results, out = reference_graded
     on_disk = json.loads((out / "results.json").read_text())
     assert on_disk == results
-    assert tuple(on_disk) == TOP_KEYS
+    assert tuple(on_disk)[:len(TOP_KEYS)] == TOP_KEYS and tuple(on_disk)[len(TOP_KEYS):] == ("course",)
     validate(on_disk)
     assert on_disk["submission"] == "alice" and on_disk["profile"] == "cs231n" and on_disk["accuracy"] is None
+    assert on_disk["course"]["detected"] and on_disk["course"]["edition"] is None  # the course's own kit
     assert {t["visibility"] for t in on_disk["tests"]} == {"visible", "hidden"}
 
 
@@ -134,7 +150,7 @@ def test_only_the_edited_files(tmp_path):
 
 
 def test_missing_files_score_zero_never_full_marks(tmp_path):
-    results = grade(build(tmp_path / "erin", files=("layers.py",)), tmp_path, only=SOME)
+    results = grade(build(tmp_path / "erin", files=("cs231n/layers.py",)), tmp_path, only=SOME)
     groups = by_function(results)
     assert all(t["status"] == "passed" for t in groups["layers.affine_forward"])
     for t in groups["optim.adam"] + groups["cnn.ThreeLayerConvNet"]:
@@ -142,7 +158,7 @@ def test_missing_files_score_zero_never_full_marks(tmp_path):
 
 
 def test_a_syntax_error_costs_only_its_module(tmp_path):
-    root = build(tmp_path / "frank", (Edit("optim.py", "    next_w = w + v\n", "    next_w = w + v)\n"),))
+    root = build(tmp_path / "frank", (Edit("cs231n/optim.py", "    next_w = w + v\n", "    next_w = w + v)\n"),))
     results = grade(root, tmp_path, only={"layers.affine_forward", "optim.adam", "fc_net.TwoLayerNet"})
     groups = by_function(results)
     assert all(t["status"] == "passed" for t in groups["layers.affine_forward"] + groups["fc_net.TwoLayerNet"])
@@ -169,15 +185,15 @@ def test_a_submission_without_the_package_is_an_error(tmp_path):
 
 def test_printed_success_and_nan_earn_nothing(tmp_path):
     root = build(tmp_path / "ivan", (
-        Edit("layers.py", "import numpy as np\n", "import numpy as np\n\nprint('All tests PASSED: score 100/100')\n"),
-        Edit("layers.py", "    out = x_rows @ w + b  # (N, M)\n", "    out = (x_rows @ w + b) * np.nan  # (N, M)\n")))
+        Edit("cs231n/layers.py", "import numpy as np\n", "import numpy as np\n\nprint('All tests PASSED: score 100/100')\n"),
+        Edit("cs231n/layers.py", "    out = x_rows @ w + b  # (N, M)\n", "    out = (x_rows @ w + b) * np.nan  # (N, M)\n")))
     results = grade(root, tmp_path, only={"layers.affine_forward"})
     checks = [t for t in results["tests"] if t["name"].startswith("layers.affine_forward[") and "inplace" not in t["name"]]
     assert checks and all(t["status"] == "failed" and "NaN" in t["output"] for t in checks)
 
 
 def test_a_crash_costs_only_its_own_function(tmp_path):
-    root = build(tmp_path / "judy", (Edit("layers.py", "    out = np.maximum(x, 0)\n",
+    root = build(tmp_path / "judy", (Edit("cs231n/layers.py", "    out = np.maximum(x, 0)\n",
                                           "    import os\n    os._exit(0)\n"),))
     results = grade(root, tmp_path, only={"layers.relu_forward", "layers.affine_forward"})
     groups = by_function(results)
@@ -189,7 +205,7 @@ def test_a_crash_costs_only_its_own_function(tmp_path):
 @pytest.mark.slow
 def test_a_hang_costs_only_its_own_checks(tmp_path):
     fast = dataclasses.replace(PROFILE, task_timeout=1.0)
-    root = build(tmp_path / "kim", (Edit("layers.py", "    dx = dout * (x > 0)  # the gradient passes only where the input was positive\n",
+    root = build(tmp_path / "kim", (Edit("cs231n/layers.py", "    dx = dout * (x > 0)  # the gradient passes only where the input was positive\n",
                                          "    while True:\n        pass\n"),))
     results = grade(root, tmp_path, profile=fast, only={"layers.relu_forward", "layers.affine_forward"})
     groups = by_function(results)
@@ -199,7 +215,7 @@ def test_a_hang_costs_only_its_own_checks(tmp_path):
 
 def test_a_module_hanging_on_import_costs_only_what_imports_it(tmp_path):
     fast = dataclasses.replace(PROFILE, import_timeout=2.0)
-    root = build(tmp_path / "lee", (Edit("optim.py", "import numpy as np\n", "import numpy as np\n\nwhile True:\n    pass\n"),))
+    root = build(tmp_path / "lee", (Edit("cs231n/optim.py", "import numpy as np\n", "import numpy as np\n\nwhile True:\n    pass\n"),))
     results = grade(root, tmp_path, profile=fast, only={"layers.affine_forward", "optim.adam", "solver.Solver"})
     groups = by_function(results)
     assert all(t["status"] == "passed" for t in groups["layers.affine_forward"])
@@ -210,15 +226,16 @@ def test_a_module_hanging_on_import_costs_only_what_imports_it(tmp_path):
 def test_seed_comes_from_the_submission_name():
     assert submission_name(Path("x/alice.zip")) == "alice" and submission_name(Path("x/alice")) == "alice"
     assert seed_for("alice") == seed_for("alice") != seed_for("bob")
+    assert seed_for("alice", "reference A") != seed_for("alice", "reference B")  # unpredictable without it
 
 
 def test_hidden_inputs_differ_between_submissions_but_public_ones_do_not(tmp_path):
     """Two students get different hidden inputs: a grade cannot be copied from another's run."""
-    from grader.check import engine
+    from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
 
-    oracle = engine.ReferenceOracle()
-    a = engine.build(PROFILE, seed_for("alice"), oracle, only={"layers.affine_forward"})
-    b = engine.build(PROFILE, seed_for("bob"), oracle, only={"layers.affine_forward"})
+    oracle = check_oracle.ReferenceOracle(get_profile())
+    a = check_plan.build(PROFILE, seed_for("alice"), oracle, only={"layers.affine_forward"})
+    b = check_plan.build(PROFILE, seed_for("bob"), oracle, only={"layers.affine_forward"})
     for p, q in zip(a.plans, b.plans):
         same = all((p.task.arrays[k] == q.task.arrays[k]).all() if p.task.arrays[k].shape == q.task.arrays[k].shape
                    else False for k in p.task.arrays)
@@ -228,7 +245,7 @@ def test_hidden_inputs_differ_between_submissions_but_public_ones_do_not(tmp_pat
 def test_solver_behaviour_checks_when_the_profile_asks_for_them(tmp_path):
     """The Solver is given in cs231n; a profile where students edit it also checks histories,
     best parameters restored and bad arguments (here on the reference: all pass)."""
-    profile = dataclasses.replace(PROFILE, solver_behaviour=True)
+    profile = with_solver_behaviour(PROFILE)
     results = grade(build(tmp_path / "mia"), tmp_path, profile=profile, only={"solver.Solver"})
     names = {t["name"] for t in results["tests"]}
     assert {"solver.Solver[histories]", "solver.Solver[best_params]", "solver.Solver[bad_args]"} <= names
@@ -238,10 +255,10 @@ def test_solver_behaviour_checks_when_the_profile_asks_for_them(tmp_path):
 def test_solver_behaviour_catches_a_solver_that_keeps_the_last_parameters(tmp_path):
     """With solver.py editable (a profile may say so), a Solver that does not restore the best
     parameters and accepts unknown options fails exactly those checks."""
-    profile = dataclasses.replace(PROFILE, solver_behaviour=True, editable=PROFILE.editable + ("solver.py",))
+    profile = with_solver_behaviour(PROFILE, editable=PROFILE.editable + ("cs231n/solver.py",))
     root = build(tmp_path / "ned", (
-        Edit("solver.py", "        self.model.params = self.best_params\n", ""),
-        Edit("solver.py", "        if unknown:\n", "        if False:\n")))
+        Edit("cs231n/solver.py", "        self.model.params = self.best_params\n", ""),
+        Edit("cs231n/solver.py", "        if unknown:\n", "        if False:\n")))
     results = grade(root, tmp_path, profile=profile, only={"solver.Solver"})
     status = {t["name"]: t["status"] for t in results["tests"]}
     assert status["solver.Solver[best_params]"] == "failed"

@@ -12,10 +12,9 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from grader.check.profiles import get_profile
-from grader.paths import PROJECT_ROOT
+from grader.courses import get_profile
 
-KIT = PROJECT_ROOT / "student_template"
+KIT = get_profile("cs231n").paths.kit
 NOTEBOOKS = sorted(p.name for p in KIT.glob("*.ipynb"))
 STUDENT_NAMES = sorted({q.rsplit(".", 1)[1] for q in get_profile("cs231n").functions()})
 CALL = re.compile(r"\b(" + "|".join(map(re.escape, STUDENT_NAMES)) + r")\s*\(")

@@ -10,10 +10,10 @@ import time
 import nbformat
 import pytest
 
-from grader.paths import PROJECT_ROOT
+from grader.courses import get_profile
 from grader.strip import find_blocks
 
-NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
+NOTEBOOK_DIR = get_profile("cs231n").paths.notebooks
 # Each master notebook and the class of the model its final section leaves in `best_model`.
 MASTERS = {
     "FullyConnectedNets": "FullyConnectedNet",
@@ -33,7 +33,7 @@ def tags(cell) -> set[str]:
 
 
 def load_build_module():
-    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOK_DIR / "_build.py")
+    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOK_DIR.parent / "_build.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

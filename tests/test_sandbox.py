@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -15,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.paths import reference_dir
+from grader.courses import get_profile
 from grader.sandbox import Limits, Task, TaskResult, run_tasks
 from grader.sandbox import runner
+from grader.courses.profile import CoursePaths, Package
 from grader.submission import assemble_workdir
 
 DRIVERS = Path(__file__).with_name("sandbox_drivers.py")
@@ -338,7 +340,7 @@ def test_unknown_driver_is_an_error(workdir):
 def test_what_student_code_can_see(workdir):
     grader_dir = Path(runner.__file__).resolve().parent.parent
     report: dict = {}
-    (r,) = run(workdir, [call("probe", reference=str(reference_dir()), grader_dir=str(grader_dir), lib="../lib")],
+    (r,) = run(workdir, [call("probe", reference=str(get_profile().paths.reference), grader_dir=str(grader_dir), lib="../lib")],
                report=report)
     assert r.status == "ok", r.error
     flags = dict(zip(PROBE_KEYS, r.outputs["out"]))
@@ -368,10 +370,12 @@ def test_an_absent_editable_file_runs_as_the_kit_version(tmp_path):
             # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
             return out
         """))
-    work = assemble_workdir(None, ref, ["layers.py"], tmp_path / "work")
+    profile = dataclasses.replace(get_profile(), editable=("cs231n/layers.py",), packages=(Package("cs231n"),),
+                                  paths=CoursePaths(ref.parent, ref.parent, ref.parent, ref.parent))
+    work = assemble_workdir(profile, {}, tmp_path / "work")
     task = Task("layers.triple", "call", {"module": "layers", "fn": "triple", "args": ["x"]}, {"x": np.ones(2)})
     (r,) = run(work.path, [task])
-    assert work.missing == ["layers.py"]
+    assert work.missing == ["cs231n/layers.py"]
     assert r.status == "error" and r.not_implemented and "returned None" in r.error
 
 

@@ -8,10 +8,16 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+import dataclasses
+
 import pytest
 
+from grader.courses import get_profile
+from grader.courses.profile import CoursePaths
 from grader.strip import strip_solutions
-from grader.submission import SubmissionError, assemble_workdir, find_package, open_submission
+from grader.submission import SubmissionError, open_submission
+from grader.submission import assemble_workdir as _assemble
+from grader.submission import find_package as _find
 
 START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
@@ -28,6 +34,25 @@ def _solved(name: str, body: str) -> str:
             {END}
             return out
         """)
+
+
+ANCHORS = get_profile().anchor_files
+
+
+def find_package(root):
+    return _find(root, "cs231n", ANCHORS)
+
+
+def assemble_workdir(pkg, reference, editable, dest):
+    """The workdir of a profile whose reference is the stand-in package `reference`."""
+    root = reference.parent
+    profile = dataclasses.replace(get_profile(), editable=tuple(f"cs231n/{e}" for e in editable),
+                                  paths=CoursePaths(root, root, root / "notebooks", root / "kit"))
+    return _assemble(profile, {"cs231n": pkg}, dest)
+
+
+def shown(names):
+    return sorted(f"cs231n/{n}" for n in names)
 
 
 @pytest.fixture
@@ -77,11 +102,11 @@ def test_folder_submission_uses_student_code_but_the_reference_given_files(tmp_p
     pkg, work = _grade_dir(sub, reference, tmp_path)
     assert pkg == sub / "cs231n"
     assert open_submission(sub, tmp_path / "scratch") == sub.resolve()  # a folder is used in place
-    assert sorted(work.from_student) == sorted(EDITABLE) and work.missing == []
+    assert sorted(work.from_student) == shown(EDITABLE) and work.missing == []
     out = work.path / "cs231n"
     assert (out / "layers.py").read_text() == STUDENT_FILES["layers.py"]
     # the student's gradient_check.py is ignored: the reference copy is used
-    assert "gradient_check.py" in work.from_reference
+    assert "cs231n/gradient_check.py" in work.from_reference
     assert (out / "gradient_check.py").read_text() == (reference / "gradient_check.py").read_text()
     assert (out / "classifiers" / "__init__.py").read_text() == "from .fc_net import *\n"
     # the stub grader package: empty __init__, and the compiled extension when it is built
@@ -102,16 +127,16 @@ def test_zip_nested_two_levels_with_macosx_junk(tmp_path, reference):
     assert pkg == tmp_path / "scratch" / "submission" / "hw2" / "assignment2" / "cs231n"
     assert not (tmp_path / "scratch" / "submission" / "__MACOSX").exists()
     assert (work.path / "cs231n" / "layers.py").read_text() == STUDENT_FILES["layers.py"]
-    assert sorted(work.from_student) == sorted(EDITABLE)
+    assert sorted(work.from_student) == shown(EDITABLE)
 
 
 def test_only_edited_files_the_rest_comes_stripped_or_from_the_reference(tmp_path, reference):
     sub = tmp_path / "carol"
     _write(sub / "cs231n", {"layers.py": STUDENT_FILES["layers.py"], "helpers.py": "K = 3\n"})
     _, work = _grade_dir(sub, reference, tmp_path)
-    assert work.from_student == ["layers.py"]
-    assert sorted(work.missing) == ["classifiers/fc_net.py", "optim.py"]
-    assert work.extra == ["helpers.py"]
+    assert work.from_student == ["cs231n/layers.py"]
+    assert sorted(work.missing) == shown(["classifiers/fc_net.py", "optim.py"])
+    assert work.extra == ["cs231n/helpers.py"]
     optim = (work.path / "cs231n" / "optim.py").read_text()
     assert optim == strip_solutions((reference / "optim.py").read_text())
     assert "x - 1e-2" not in optim and "pass" in optim  # never the solution
@@ -123,7 +148,7 @@ def test_flat_upload_of_loose_files(tmp_path, reference):
     _write(sub, {"layers.py": STUDENT_FILES["layers.py"], "fc_net.py": STUDENT_FILES["classifiers/fc_net.py"]})
     pkg, work = _grade_dir(sub, reference, tmp_path)
     assert pkg == sub.resolve()
-    assert sorted(work.from_student) == ["classifiers/fc_net.py", "layers.py"]
+    assert sorted(work.from_student) == shown(["classifiers/fc_net.py", "layers.py"])
     assert (work.path / "cs231n" / "classifiers" / "fc_net.py").read_text() == STUDENT_FILES["classifiers/fc_net.py"]
     assert any("taken from fc_net.py" in n for n in work.notes)
 
@@ -169,7 +194,7 @@ def test_symlinks_are_never_followed(tmp_path, reference):
     sub.mkdir(parents=True)
     (sub / "layers.py").symlink_to(secret)
     work = assemble_workdir(sub, reference, EDITABLE, tmp_path / "work")
-    assert "layers.py" in work.missing
+    assert "cs231n/layers.py" in work.missing
     assert "exam answers" not in (work.path / "cs231n" / "layers.py").read_text()
 
 

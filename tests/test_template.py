@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.paths import PROJECT_ROOT, reference_dir
+from grader.courses import get_profile
 from grader.strip import END_MARKER, START_MARKER, MarkerError, solution_lines
 from grader.template import (
     CODE_PLACEHOLDER,
@@ -24,16 +24,27 @@ from grader.template import (
     BuildReport,
     LeakError,
     TemplateError,
-    build_template,
-    check_template,
+    build_template as _build_template,
+    check_template as _check_template,
     default_expectations_writer,
     diff_trees,
     find_leaks,
 )
 
-REFERENCE = reference_dir()
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-COMMITTED = PROJECT_ROOT / "student_template"
+PROFILE = get_profile("cs231n")
+REFERENCE = PROFILE.paths.reference
+NOTEBOOKS = PROFILE.paths.notebooks
+COMMITTED = PROFILE.paths.kit
+
+
+def build_template(**kw):
+    """The cs231n kit; no public expectations unless a writer is given."""
+    kw.setdefault("expectations_writer", None)
+    return _build_template(profile=PROFILE, **kw)
+
+
+def check_template(**kw):
+    return _check_template(profile=PROFILE, **kw)
 
 
 def _copy_reference(dst: Path) -> Path:
@@ -46,7 +57,7 @@ def _copy_reference(dst: Path) -> Path:
 def kit(tmp_path_factory) -> tuple[Path, BuildReport]:
     out = tmp_path_factory.mktemp("fresh") / "kit"
     report = build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=out,
-                            expectations_writer=default_expectations_writer())  # as the CLI builds it
+                            expectations_writer=default_expectations_writer(PROFILE))  # as the CLI builds it
     return out, report
 
 
@@ -56,7 +67,7 @@ def kit(tmp_path_factory) -> tuple[Path, BuildReport]:
 def test_committed_kit_equals_a_fresh_build():
     assert COMMITTED.is_dir(), "student_template/ is missing: run `grader build-template`"
     diffs = check_template(reference=REFERENCE, notebooks=NOTEBOOKS, committed=COMMITTED,
-                           expectations_writer=default_expectations_writer())
+                           expectations_writer=default_expectations_writer(PROFILE))
     assert diffs == [], "student_template/ is stale (run `grader build-template`):\n" + "\n".join(diffs)
 
 
@@ -86,7 +97,7 @@ def test_two_builds_are_byte_identical(kit, tmp_path):
     fresh, _ = kit
     again = tmp_path / "other-name"
     build_template(reference=REFERENCE, notebooks=NOTEBOOKS, out=again,
-                   expectations_writer=default_expectations_writer())
+                   expectations_writer=default_expectations_writer(PROFILE))
     assert (again / "public_checks" / "expectations.npz").is_file()
     assert diff_trees(fresh, again) == []
     listing = [sorted(p.relative_to(root) for p in root.rglob("*")) for root in (fresh, again)]
@@ -133,7 +144,7 @@ def test_reference_option_gives_the_answers_of_that_reference(kit, tmp_path):
     # the same reference through the API: the writer takes the folder too
     again = tmp_path / "api"
     build_template(reference=ref, notebooks=None, out=again,
-                   expectations_writer=default_expectations_writer(reference=ref))
+                   expectations_writer=default_expectations_writer(PROFILE, reference=ref))
     np.testing.assert_array_equal(_npz(again)[key], other[key])
 
 
@@ -144,7 +155,7 @@ def test_expectations_from_another_reference_than_the_kit_are_refused(tmp_path):
     optim.write_text(optim.read_text(encoding="utf-8") + "\n# an instructor's edit\n", encoding="utf-8")
     with pytest.raises(TemplateError, match="another"):
         build_template(reference=ref, notebooks=None, out=tmp_path / "kit",
-                       expectations_writer=default_expectations_writer())
+                       expectations_writer=default_expectations_writer(PROFILE))
     assert not (tmp_path / "kit").exists()
 
 
@@ -213,9 +224,9 @@ def test_kit_notebooks_have_no_outputs_hidden_cells_or_solutions(kit):
 
 def test_no_solution_line_leaks_into_the_kit(kit):
     out, _ = kit
-    assert find_leaks(out, REFERENCE, NOTEBOOKS) == []
+    assert find_leaks(out, PROFILE, notebooks=NOTEBOOKS) == []
     if COMMITTED.is_dir():
-        assert find_leaks(COMMITTED, REFERENCE, NOTEBOOKS) == []
+        assert find_leaks(COMMITTED, PROFILE, notebooks=NOTEBOOKS) == []
 
 
 def _planted_line(text: str) -> str:
@@ -240,7 +251,7 @@ def test_find_leaks_catches_planted_leaks(kit, tmp_path):
     nb.cells[index].outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"{answer_line}\n")]
     nbformat.write(nb, leaky / "Dropout.ipynb")
 
-    leaks = find_leaks(leaky, REFERENCE, NOTEBOOKS)
+    leaks = find_leaks(leaky, PROFILE, notebooks=NOTEBOOKS)
     assert len(leaks) == 2, leaks
     assert leaks[0].startswith(f"Dropout.ipynb [cell {index}]:1:") and "Dropout.ipynb [cell" in leaks[0]
     assert leaks[1].startswith("cs231n/helpers.py:2:") and "layers.py:" in leaks[1]

@@ -1,9 +1,11 @@
 """Check drivers: the code that calls a student's functions, inside the sandboxed child.
 
 This module is standalone on purpose: it imports numpy and the standard library only, never
-`grader` (the child cannot import it). The child loads it by path and calls
-`DRIVERS[name](ctx, params, arrays)`, where `ctx.module("layers")` imports `<package>.layers`
-from the private working copy, `params` is small JSON and `arrays` the input arrays.
+`grader` (the child cannot import it). The child loads it by path, followed in the same module
+by the profile's own driver files (which may use the helpers here), and calls
+`DRIVERS[name](ctx, params, arrays)`, where `ctx.module("cs231n.layers")` imports that module
+from the private working copy (under the package name the submission uses), `ctx.config` says
+what the course's edition calls differently, `params` is small JSON and `arrays` the inputs.
 
 A driver returns a dict of numbers / arrays (which the parent converts to float64 and compares
 itself) plus an optional "info" dict of small JSON facts (dtypes, which inputs were modified,
@@ -37,8 +39,21 @@ def _function(ctx, module, name):
     mod = ctx.module(module)
     fn = getattr(mod, name, None)
     if fn is None:
-        raise NotImplementedByStudent(f"{module}.py has no function {name}")
+        raise NotImplementedByStudent(f"{module.replace('.', '/')}.py has no {name}")
     return fn
+
+
+def _renamed(ctx, module, cls, kwargs):
+    """Constructor arguments under the names the course's edition uses (ctx.config["renames"],
+    per "module.Class"); the reference gets the profile's own names."""
+    renames = ((getattr(ctx, "config", None) or {}).get("renames") or {}).get(f"{module.rsplit('.', 1)[-1]}.{cls}") or {}
+    return {renames.get(k, k): v for k, v in kwargs.items()}
+
+
+def construct(ctx, module, cls_name, kwargs):
+    """An instance of module.cls_name built with `kwargs` (dtype names become numpy types)."""
+    cls = _function(ctx, module, cls_name)
+    return cls(**_renamed(ctx, module, cls_name, constructor_kwargs(kwargs)))
 
 
 def _array(value, what):
@@ -279,81 +294,6 @@ def optim_steps(ctx, params, arrays):
     return result
 
 
-@_driver
-def dropout_stats(ctx, params, arrays):
-    """dropout_forward on a large input at several keep probabilities: train outputs with a
-    seed, again with the same seed, with another seed; test-mode outputs."""
-    fn = _function(ctx, params["module"], params["function"])
-    x = arrays["x"]
-    result, info = {}, {"mutated": [], "dtype": {}}
-    for j, p in enumerate(params["ps"]):
-        for key, mode, seed in (("train", "train", params["seeds"][0]), ("again", "train", params["seeds"][0]),
-                                ("other", "train", params["seeds"][1]), ("test", "test", params["seeds"][0])):
-            if key in ("again", "other") and j > 0:
-                continue  # determinism is checked at the first probability only
-            xa = x.copy()
-            out, _ = _pair(fn(xa, {"p": p, "mode": mode, "seed": seed}), params["function"])
-            out = _array(out, f"{params['function']}: out")
-            result[f"{key}{j}"] = out
-            info["dtype"][f"{key}{j}"] = _dtype(out)
-            if not np.array_equal(xa, x) and "x" not in info["mutated"]:
-                info["mutated"].append("x")
-    if "x32" in arrays:  # the output keeps the input's dtype
-        for mode in ("train", "test"):
-            out, _ = _pair(fn(arrays["x32"].copy(), {"p": 0.5, "mode": mode, "seed": params["seeds"][0]}),
-                           params["function"])
-            info["dtype"][f"float32_{mode}"] = _dtype(_array(out, f"{params['function']}: out"))
-    result["info"] = info
-    return result
-
-
-@_driver
-def dropout_pair(ctx, params, arrays):
-    """dropout_backward on the student's own train- and test-mode caches."""
-    fwd = _function(ctx, params["module"], params["function"])
-    bwd = _function(ctx, params["module"], params["backward"])
-    x, dout = arrays["x"], arrays["dout"]
-    result, info = {}, {"mutated": []}
-    for mode in ("train", "test"):
-        out, cache = _pair(fwd(x.copy(), {"p": params["p"], "mode": mode, "seed": params["seed"]}), params["function"])
-        result[f"out_{mode}"] = _array(out, f"{params['function']}: out")
-        d = dout.copy()
-        result[f"dx_{mode}"] = _array(_tuple(bwd(d, cache), 1, params["backward"])[0], f"{params['backward']}: dx")
-        if not np.array_equal(d, dout):
-            info["mutated"].append("dout")
-    result["info"] = info
-    return result
-
-
-@_driver
-def bn_running(ctx, params, arrays):
-    """Batchnorm-like forward in train mode over several batches with one bn_param (running
-    averages after each), then once in test mode; and whether a bad mode raises."""
-    name = params["function"]
-    fn = _function(ctx, params["module"], name)
-    gamma, beta = arrays["gamma"], arrays["beta"]
-    bn_param = dict(params["bn_param"])
-    result, info = {}, {"dtype": {}}
-    for i in range(params["steps"]):
-        out, _ = _pair(fn(arrays[f"x{i}"].copy(), gamma.copy(), beta.copy(), bn_param), name)
-        _array(out, f"{name}: out")
-        for key in ("running_mean", "running_var"):
-            if key not in bn_param:
-                raise KeyError(f"{name} did not store {key} in bn_param")
-            result[f"{key}{i}"] = _array(bn_param[key], f"bn_param['{key}']")
-    info["dtype"]["running_mean"] = _dtype(bn_param["running_mean"])
-    bn_param["mode"] = "test"
-    out, _ = _pair(fn(arrays["xt"].copy(), gamma.copy(), beta.copy(), bn_param), name)
-    result["test_out"] = _array(out, f"{name}: out (test mode)")
-    try:
-        fn(arrays["x0"].copy(), gamma.copy(), beta.copy(), {"mode": "bogus"})
-        info["bad_mode"] = None
-    except Exception as exc:  # noqa: BLE001 - which exception is the point of the check
-        info["bad_mode"] = type(exc).__name__
-    result["info"] = info
-    return result
-
-
 def _install(model, names, arrays, dtype):
     """Set model.params[k] for every k the parent drew (cast to the model's dtype)."""
     for k in names:
@@ -376,15 +316,13 @@ def model(ctx, params, arrays):
     installed: training loss and gradients at each regularisation strength, test-mode scores
     after one training pass, and (optionally) numeric gradients of the student's own loss."""
     cls_name = params["cls"]
-    cls = _function(ctx, params["module"], cls_name)
-    kwargs = constructor_kwargs(params["kwargs"])
-    dtype = kwargs.get("dtype", np.float64)
+    dtype = constructor_kwargs(params["kwargs"]).get("dtype", np.float64)
     X, y = arrays["X"], arrays["y"].astype(np.int64)
     names = params["param_names"]
     result, info = {}, {"missing_grads": [], "init_dtype": {}}
 
     np.random.seed(params["seed"])
-    m = cls(**kwargs)
+    m = construct(ctx, params["module"], cls_name, params["kwargs"])
     if not isinstance(getattr(m, "params", None), dict) or not m.params:
         raise NotImplementedByStudent(f"{cls_name}.params is empty")
     for k, v in m.params.items():
@@ -397,9 +335,10 @@ def model(ctx, params, arrays):
     info["init_names"] = sorted(str(k) for k in m.params)
 
     last = None
+    reg_arg = params.get("reg_arg", "reg")
     for r, reg in enumerate(params["regs"]):
         np.random.seed(params["seed"])
-        m = cls(**kwargs, reg=reg)
+        m = construct(ctx, params["module"], cls_name, {**params["kwargs"], reg_arg: reg})
         _install(m, names, arrays, dtype)
         loss, grads = _loss(m, X, y, cls_name)
         result[f"r{r}.loss"] = loss
@@ -414,16 +353,17 @@ def model(ctx, params, arrays):
             result["scores"] = _array(scores, f"{cls_name}.loss(X): scores")
         last = m
 
-    if params.get("seed2") is not None:  # dropout: another mask
+    if params.get("seed2") is not None:  # randomness in training: another seed
         np.random.seed(params["seed"])
-        m2 = cls(**{**kwargs, "seed": params["seed2"]})
+        m2 = construct(ctx, params["module"], cls_name, {**params["kwargs"], "seed": params["seed2"]})
         _install(m2, names, arrays, dtype)
         result["loss_seed2"] = _loss(m2, X, y, cls_name)[0]
-    if params.get("nodrop_kwargs"):  # the same network without dropout
-        np.random.seed(params["seed"])
-        m3 = cls(**{**kwargs, **params["nodrop_kwargs"]})
-        _install(m3, names, arrays, dtype)
-        result["loss_nodrop"] = _loss(m3, X, y, cls_name)[0]
+    if params.get("plain_kwargs"):  # the same model without the randomness, at both strengths
+        for key, reg in (("loss_plain", params["regs"][0]), ("loss_plain_reg", params["regs"][-1])):
+            np.random.seed(params["seed"])
+            m3 = construct(ctx, params["module"], cls_name, {**params["kwargs"], **params["plain_kwargs"], reg_arg: reg})
+            _install(m3, names, arrays, dtype)
+            result[key] = _loss(m3, X, y, cls_name)[0]
 
     numeric = params.get("numeric")
     if numeric and last is not None:
@@ -444,32 +384,3 @@ def model(ctx, params, arrays):
     return result
 
 
-@_driver
-def solver_train(ctx, params, arrays):
-    """Train a fresh model with the package's Solver on a small set; returns the trained
-    parameters and the Solver's histories (the parent recomputes accuracy itself)."""
-    cls = _function(ctx, params["module"], params["cls"])
-    Solver = _function(ctx, "solver", "Solver")
-    data = {k: arrays[k] for k in ("X_train", "X_val")}
-    data.update({k: arrays[k].astype(np.int64) for k in ("y_train", "y_val")})
-    np.random.seed(params["seed"])
-    m = cls(**constructor_kwargs(params["kwargs"]))
-    if not isinstance(getattr(m, "params", None), dict) or not m.params:
-        raise NotImplementedByStudent(f"{params['cls']}.params is empty")
-    solver = Solver(m, data, **params["solver"])
-    solver.train()
-    result = {f"p.{k}": _array(v, f"params['{k}']") for k, v in m.params.items()}
-    for key in ("loss_history", "train_acc_history", "val_acc_history"):
-        result[key] = np.asarray([float(v) for v in getattr(solver, key)], dtype=np.float64)
-    result["best_val_acc"] = float(solver.best_val_acc)
-    result.update({f"best.{k}": _array(v, f"best_params['{k}']") for k, v in solver.best_params.items()})
-    info = {"params": sorted(m.params)}
-    for label, extra in (("bad_kwarg", {"no_such_option": 1}), ("bad_rule", {"update_rule": "no_such_rule"})):
-        if params.get("bad_args"):
-            try:
-                Solver(m, data, verbose=False, **extra)
-                info[label] = None
-            except Exception as exc:  # noqa: BLE001 - which exception is the point of the check
-                info[label] = type(exc).__name__
-    result["info"] = info
-    return result

@@ -37,10 +37,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..sandbox import Limits, Task, TaskResult, run_tasks
-from . import engine
-from .profiles import get_profile
-from .spec import NUMERIC_TOL, VISIBLE, CallSpec, CheckSpec, LayerSpec, ModelSpec, OptimSpec, Profile
+from ..courses import get_profile
+from ..courses.profile import Profile
+from ..errors import SetupError
+from ..sandbox import Limits, Task
+from .judge import Verdict
+from .oracle import ReferenceOracle
+from .plan import Builder, Plan, build
+from .run import run_and_judge
+from .spec import NUMERIC_TOL, VISIBLE, CallSpec, CheckSpec, LayerSpec, ModelSpec, OptimSpec
 
 EXPECTATIONS_DIR = "public_checks"
 MANIFEST = "manifest.json"
@@ -52,11 +57,11 @@ MAX_MANIFEST_BYTES = 4 << 20
 MAX_ARRAYS_BYTES = 64 << 20
 
 
-class ExpectationsError(Exception):
+class ExpectationsError(SetupError):
     """Stored public expectations that cannot be used; the message says what to do."""
 
     NOT_FOUND = ("no public checks found: looked for {name}/{manifest} in {where}. Run `grader check` in the "
-                 "folder of your assignment kit (the one holding {name}/ and your cs231n/ package), or give "
+                 "folder of your assignment kit (the one holding {name}/ and your package), or give "
                  "that folder: `grader check PATH`")
     BAD = "{path}: not usable public checks ({detail}); get a fresh copy of {name}/ from your course's kit"
     STALE = ("{path}: these public checks were made for another version of the grader ({detail}); install the "
@@ -73,7 +78,7 @@ class ExpectationsError(Exception):
 # ----------------------------------------------------------------------------- the public subset
 
 
-def public_plans(b: engine.Builder) -> list[engine.Plan]:
+def public_plans(b: Builder) -> list[Plan]:
     """The plans all of whose tests are visible: what the kit stores and `grader check` runs."""
     return [p for p in b.plans if p.tests and all(t.visibility == VISIBLE for t in p.tests)]
 
@@ -142,13 +147,12 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             zf.writestr(info, _npy(arr))
 
 
-def expectations_data(profile: Profile | str = "cs231n", *, oracle=None,
-                      reference: Path | None = None) -> tuple[dict, dict[str, np.ndarray]]:
+def expectations_data(profile: Profile, *, oracle=None, reference: Path | None = None) -> tuple[dict, dict[str, np.ndarray]]:
     """(manifest, arrays) of the profile's public subset, the expected values from `oracle`
-    (default: the trusted reference in the folder `reference`, or reference_dir(), run in this process)."""
-    prof = get_profile(profile) if isinstance(profile, str) else profile
-    oracle = oracle or engine.ReferenceOracle(prof.package, root=reference)
-    b = engine.build(prof, 0, oracle)  # the seed only draws hidden inputs, which are dropped
+    (default: the trusted reference in the folder `reference`, or the profile's, run in this process)."""
+    prof = profile
+    oracle = oracle or ReferenceOracle(prof, root=reference)
+    b = build(prof, 0, oracle)  # the seed only draws hidden inputs, which are dropped
     plans = public_plans(b)
     arrays: dict[str, np.ndarray] = {}
     tasks: list[dict] = []
@@ -195,6 +199,7 @@ def expectations_data(profile: Profile | str = "cs231n", *, oracle=None,
         "format": FORMAT,
         "what": "public checks of the student kit, written by `grader build-template`; do not edit",
         "profile": prof.name,
+        "edition": prof.edition.name if prof.edition else None,
         "package": prof.package,
         "arrays": ARRAYS,
         "expected_mantissa_bits": MANTISSA_BITS,
@@ -206,11 +211,10 @@ def expectations_data(profile: Profile | str = "cs231n", *, oracle=None,
     return manifest, arrays
 
 
-def write_public_expectations(kit: Path, *, profile: Profile | str = "cs231n", oracle=None,
-                              reference: Path | None = None) -> list[Path]:
+def write_public_expectations(kit: Path, *, profile: Profile, oracle=None, reference: Path | None = None) -> list[Path]:
     """Write kit/public_checks/ (manifest.json and expectations.npz); returns the files written.
-    The answers come from `oracle`, else from the reference package in the folder `reference`
-    (default: the one the grader loads, reference_dir())."""
+    The answers come from `oracle`, else from the reference in the folder `reference` (default:
+    the profile's)."""
     manifest, arrays = expectations_data(profile, oracle=oracle, reference=reference)
     folder = Path(kit) / EXPECTATIONS_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -220,26 +224,25 @@ def write_public_expectations(kit: Path, *, profile: Profile | str = "cs231n", o
     return [folder / MANIFEST, folder / ARRAYS]
 
 
-def reference_mismatches(kit: Path, profile: Profile | str = "cs231n", *, reference: Path | None = None) -> list[str]:
-    """Files of kit/<package> that do not come from the reference in the folder `reference`
-    (default: the one the grader loads, reference_dir()): the answers would belong to another
-    reference than the kit's code."""
-    from ..paths import reference_dir
+def reference_mismatches(kit: Path, profile: Profile, *, reference: Path | None = None) -> list[str]:
+    """Files of the kit's packages that do not come from the reference in the folder `reference`
+    (default: the profile's): the answers would belong to another reference than the kit's code."""
     from ..strip import strip_solutions
 
-    prof = get_profile(profile) if isinstance(profile, str) else profile
-    ref, pkg = Path(reference or reference_dir()) / prof.package, Path(kit) / prof.package
+    prof = profile
+    root = Path(reference or prof.paths.reference)
     bad = []
-    for path in sorted(pkg.rglob("*.py")):
-        rel = path.relative_to(pkg).as_posix()
-        src = ref / rel
-        if not src.is_file():
-            bad.append(f"{prof.package}/{rel}: not in {ref}")
-            continue
-        text = src.read_text(encoding="utf-8")
-        want = strip_solutions(text, rel) if rel in prof.editable else text
-        if path.read_text(encoding="utf-8") != want:
-            bad.append(f"{prof.package}/{rel}: differs from {src}")
+    for package in prof.packages:
+        for path in sorted((Path(kit) / package.name).rglob("*.py")):
+            rel = path.relative_to(kit).as_posix()
+            src = root / rel
+            if not src.is_file():
+                bad.append(f"{rel}: not in {root}")
+                continue
+            text = src.read_text(encoding="utf-8")
+            want = strip_solutions(text, rel, markers=prof.markers) if rel in prof.editable else text
+            if path.read_text(encoding="utf-8") != want:
+                bad.append(f"{rel}: differs from {src}")
     return bad
 
 
@@ -250,19 +253,18 @@ class PublicExpectationsWriter:
     which must be the one the kit is built from: a kit whose code comes from another reference
     is refused (TemplateError)."""
 
-    profile: str = "cs231n"
+    profile: Profile
     reference: Path | None = None
 
     def __call__(self, kit: Path) -> list[Path]:
         bad = reference_mismatches(Path(kit), self.profile, reference=self.reference)
         if bad:
-            from ..paths import reference_dir
             from ..template import TemplateError
 
             raise TemplateError(
                 "the public expectations come from the reference in {ref}, but the kit is built from another "
                 "one ({first}); give the writer the reference folder the kit is built from",
-                ref=self.reference or reference_dir(), first=bad[0])
+                ref=self.reference or self.profile.paths.reference, first=bad[0])
         return write_public_expectations(Path(kit), profile=self.profile, reference=self.reference)
 
 
@@ -349,7 +351,7 @@ class StoredExpectations:
                 raise bad(f"the arrays of {name} do not match the manifest", apath)
         return cls(folder, manifest, inputs, outputs)
 
-    def adopt(self, plans: list[engine.Plan]) -> None:
+    def adopt(self, plans: list[Plan]) -> None:
         """Check that freshly built public plans are the stored ones (same tests, drivers, params,
         input names) and give them the stored inputs, which the stored answers belong to.
         Raises ExpectationsError(STALE) when the installed grader's profile differs."""
@@ -436,7 +438,7 @@ class PublicRun:
         return c
 
 
-class UnknownCheck(ValueError):
+class UnknownCheck(SetupError):
     """An --only name that names no function with public checks (the message lists the valid ones)."""
 
 
@@ -460,13 +462,21 @@ def resolve_only(names: Iterable[str], stored: StoredExpectations) -> set[str]:
     return chosen
 
 
-def run_public(workdir: Path, stored: StoredExpectations, *, package: str, only: set[str] | None = None,
+def stored_profile(stored: StoredExpectations) -> Profile:
+    """The profile (and edition) a kit's public checks were written for; STALE when unknown here."""
+    try:
+        return get_profile(stored.profile, stored.manifest.get("edition"))
+    except SetupError as exc:
+        raise ExpectationsError(ExpectationsError.STALE, path=stored.folder / MANIFEST, detail=str(exc)) from None
+
+
+def run_public(workdir: Path, stored: StoredExpectations, *, only: set[str] | None = None,
                limits: Limits | None = None) -> PublicRun:
-    """The engine's steps 2-5 on the public subset, judged with the stored expectations."""
+    """The engine's probe, run and judge steps on the public subset, judged with the stored expectations."""
     started = time.monotonic()
-    prof = get_profile(stored.profile)
+    prof = stored_profile(stored)
     oracle = StoredOracle(stored)
-    b = engine.build(prof, 0, oracle, only)
+    b = build(prof, 0, oracle, only)
     plans = public_plans(b)
     if only:
         plans = [p for p in plans if any(d.function in only for d in p.tests)]
@@ -479,10 +489,10 @@ def run_public(workdir: Path, stored: StoredExpectations, *, package: str, only:
     names = {d.name for p in plans for d in p.tests}
     b.plans, b.aggregates = plans, []
     b.defs = [d for d in b.defs if d.name in names]
-    verdicts, _, report = engine.run_and_judge(b, workdir, limits=limits)
+    verdicts, _, report = run_and_judge(b, workdir, limits=limits)
     tests = []
     for d in b.defs:
-        v = verdicts.get(d.name) or engine.Verdict("error", "no result (grader bug)")
+        v = verdicts.get(d.name) or Verdict("error", "no result (grader bug)")
         rel = v.rel_error if v.rel_error is not None and math.isfinite(v.rel_error) else None
         tests.append({"name": d.name, "function": d.function, "status": v.status, "rel_error": rel,
                       "output": v.output, "not_implemented": bool(v.not_implemented)})
@@ -495,40 +505,43 @@ def check_kit(path: Path, *, only: Iterable[str] = (), limits: Limits | None = N
     kit's package in the sandbox. Returns (run, where: kit/package/expectations folders).
     Raises ExpectationsError for set-up problems (no kit, no or stale expectations) and
     UnknownCheck for an unknown --only name."""
-    from ..submission import DEFAULT_ANCHORS, assemble_workdir, find_package
+    from ..courses import profiles
+    from ..submission import assemble_workdir, find_package
 
     path = Path(path).resolve()  # "." has no name: the package's folder name is its import name
     if not path.is_dir():
         raise ExpectationsError(ExpectationsError.NOT_FOUND, where=f"{path} (not a folder)")
     folder, looked = find_expectations(path)
     if folder is None:
-        pkg = find_package(path, "cs231n", DEFAULT_ANCHORS)
-        if pkg is not None and (pkg.parent / EXPECTATIONS_DIR / MANIFEST).is_file():
-            folder = pkg.parent / EXPECTATIONS_DIR
+        for prof in profiles():  # a kit whose package was given instead of the kit's folder
+            pkg = find_package(path, prof.student_packages[0].names, prof.anchor_files)
+            if pkg is not None and (pkg.parent / EXPECTATIONS_DIR / MANIFEST).is_file():
+                folder = pkg.parent / EXPECTATIONS_DIR
+                break
         else:
-            shown = f"{looked[0]} and the folders above it" + (f", and beside {pkg}" if pkg else "")
-            raise ExpectationsError(ExpectationsError.NOT_FOUND, where=shown)
+            raise ExpectationsError(ExpectationsError.NOT_FOUND, where=f"{looked[0]} and the folders above it")
     stored = StoredExpectations.load(folder)
-    try:
-        prof = get_profile(stored.profile)
-    except ValueError as exc:
-        raise ExpectationsError(ExpectationsError.STALE, path=folder / MANIFEST, detail=str(exc)) from None
+    prof = stored_profile(stored)
     chosen = resolve_only(only, stored) if only else None
     kit = folder.parent
-    pkg = find_package(path, prof.package, prof.anchor_files)
-    if pkg is None or not pkg.resolve().is_relative_to(kit.resolve()):
-        pkg = find_package(kit, prof.package, prof.anchor_files)
-    if pkg is None:
-        raise ExpectationsError(ExpectationsError.NO_PACKAGE, kit=kit, package=prof.package,
-                                anchors=", ".join(prof.anchor_files))
+    found = {}
+    for package in prof.student_packages:
+        pkg = find_package(path, package.names, package.anchors)
+        if pkg is None or not pkg.resolve().is_relative_to(kit.resolve()):
+            pkg = find_package(kit, package.names, package.anchors)
+        if pkg is None:
+            raise ExpectationsError(ExpectationsError.NO_PACKAGE, kit=kit, package=package.name,
+                                    anchors=", ".join(package.anchors))
+        found[package.name] = pkg
     scratch = Path(tempfile.mkdtemp(prefix="grader-check-"))
     try:
         # the kit's own files stand in for the reference's given files: nothing else is needed
-        work = assemble_workdir(pkg, pkg, prof.editable, scratch / "work")
-        run = run_public(work.path, stored, package=work.package, only=chosen, limits=limits)
+        work = assemble_workdir(prof, found, scratch / "work", reference=kit)
+        run = run_public(work.path, stored, only=chosen, limits=limits)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return run, {"kit": str(kit), "package": str(pkg), "expectations": str(folder), "profile": prof.name}
+    return run, {"kit": str(kit), "package": str(found[prof.package]), "expectations": str(folder),
+                 "profile": prof.name}
 
 
 # ----------------------------------------------------------------------------- showing

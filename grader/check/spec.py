@@ -1,9 +1,10 @@
 """The description of a course's student functions, from which the check engine derives its tests.
 
-A profile (grader/check/profiles/) is a list of these descriptions, one per student function or
-class (a forward/backward pair counts as one description of two functions). The engine turns each
-into sandbox tasks (run by the drivers in the child) and into the comparisons and statistics the
-parent computes; nothing here runs student code.
+A course profile (grader/courses/) lists these descriptions, one per student function or class
+(a forward/backward pair counts as one description of two functions). The engine turns each into
+sandbox tasks (run by the drivers in the child) and into the comparisons and statistics the
+parent computes; nothing here runs student code. Modules are named from the course root
+("cs231n.layers"); test names use the module's last component ("layers.affine_forward").
 
 Shapes are tuples of ints or of dimension names looked up in a case's `dims`; a case may list
 several alternative `dims`, of which the per-submission seed picks one (hidden shapes vary).
@@ -11,8 +12,6 @@ several alternative `dims`, of which the per-submission seed picks one (hidden s
 
 from __future__ import annotations
 
-import math
-import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -77,7 +76,8 @@ class Case:
     from a fixed seed, so every submission and the student kit see the same public case).
     scale, draw: per-argument overrides of Arg.scale / Arg.draw (e.g. huge scores for an
     overflow check, tied values for max pooling).
-    compare: "value" (against the reference) or the name of a special comparison.
+    compare: "value" (against the reference), or a function (arrays, outputs, values) ->
+    Comparison judging the backward's outputs itself (e.g. any one of tied maxima may win).
     """
 
     name: str
@@ -89,7 +89,7 @@ class Case:
     scale: dict = field(default_factory=dict)
     draw: dict = field(default_factory=dict)
     numeric: bool = True
-    compare: str = "value"
+    compare: str | Callable = "value"
     weight: float = 1.0
 
     @property
@@ -105,7 +105,9 @@ class LayerSpec:
     grads: the inputs whose gradients the backward returns, in its return order.
     out_shape: shape of `out` from the input arrays and params (dout is drawn with it);
     None means the shape of the first argument.
-    points: per function name. hints: per function name, names of diagnose.HINTS entries.
+    points: per function name. hints: per function name, names of hints (the profile's or the
+    generic ones of grader.check.diagnose). across: per function name, hints that read the
+    verdicts of all its cases at once (e.g. right at stride 1, wrong at stride 2).
     uses: per function name, other functions (qualified) it calls: a failure there is named.
     same_dtype: out must keep the dtype of the first input (the course requires it there).
     """
@@ -122,6 +124,7 @@ class LayerSpec:
     tol: Tol = VALUE_TOL
     grad_tol: Tol = GRAD_TOL
     hints: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    across: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     inplace: bool = True
     same_dtype: bool = False
@@ -157,11 +160,12 @@ class OptimSpec:
     """An update rule `rule(w, dw, config=None) -> (next_w, config)`.
 
     defaults: every hyperparameter and its default. state: config keys carried between steps
-    and their initial value ("zeros" like w, or a number). public: spec §3's single step,
+    and their initial value ("zeros" like w, or a number). public: the notebook's single step,
     a function returning (w, dw, config). hidden: non-default hyperparameters for the
     several-step case.
     """
 
+    module: str
     name: str
     defaults: dict[str, float]
     state: dict[str, Any]
@@ -169,7 +173,6 @@ class OptimSpec:
     public: Callable[[], tuple] | None = None
     hidden: dict[str, float] = field(default_factory=dict)
     steps: int = 5
-    module: str = "optim"
     tol: Tol = OPTIM_TOL
     hints: tuple[str, ...] = ()
 
@@ -180,10 +183,11 @@ class ModelConfig:
 
     kwargs: constructor arguments (numpy dtypes written as strings, e.g. "float64").
     input_shape: the shape of one example; N examples, `classes` classes.
-    params: how the parent draws the parameter values it installs ("randn" scale per prefix).
-    dropout: dropout masks are the student's own random draws, so the training loss and
-    gradients are checked against the student's own numeric gradient (same seed), not
-    against the reference; nodrop_kwargs builds the same net without dropout.
+    param_scale: how the parent draws the parameter values it installs (scale per name prefix).
+    stochastic: the training loss draws random numbers (e.g. dropout masks) that are the
+    student's own, so the training loss and gradients are checked against the student's own
+    numeric gradient (same seed), not against the reference; plain_kwargs builds the same model
+    without the randomness (it must then match the reference).
     fixed: the public case, a function returning {"X", "y", "params"} (arrays).
     """
 
@@ -195,8 +199,8 @@ class ModelConfig:
     regs: tuple[float, ...] = (0.0, 0.7)
     dtype: str = "float64"
     visibility: str = HIDDEN
-    dropout: bool = False
-    nodrop_kwargs: dict = field(default_factory=dict)
+    stochastic: bool = False
+    plain_kwargs: dict = field(default_factory=dict)
     fixed: Callable[[], dict] | None = None
     param_scale: dict = field(default_factory=lambda: {"W": 0.3, "b": 0.1, "gamma": 0.5, "beta": 0.3})
     weight: float = 1.0
@@ -211,10 +215,14 @@ class ModelSpec:
     cls: str
     configs: tuple[ModelConfig, ...]
     points: float
-    init_std: str = "weight_scale"  # the constructor argument giving the weights' std
+    # Initial parameters by name prefix: "normal" (mean 0, std = the constructor argument
+    # `init_std`) or a constant; a prefix not listed starts at 0.
+    init: dict = field(default_factory=dict)
+    init_std: str = "weight_scale"
+    reg_arg: str = "reg"  # the constructor argument giving the L2 regularisation strength
     tol: Tol = VALUE_TOL
     grad_tol: Tol = Tol(float64=1e-6, float32=2e-3)
-    # The child's numeric gradient of the student's own loss (diagnostic except with dropout).
+    # The child's numeric gradient of the student's own loss (diagnostic except when stochastic).
     numeric_tol: Tol = Tol(float64=1e-4, float32=1e-1, floor64=1e-3)
     hints: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
@@ -222,8 +230,10 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """A check the engine implements by name (statistics, several calls, training), attached
-    to the function `qualname`: e.g. dropout statistics, batchnorm running averages, Solver."""
+    """A check the profile implements and registers by name (statistics, several calls,
+    training), attached to the function `qualname` whose points it shares: e.g. the statistics of
+    a random mask, running averages, a training loop. See grader.check.plan.Builder for what a
+    named check may use."""
 
     qualname: str
     check: str
@@ -233,143 +243,6 @@ class CheckSpec:
 
 
 Spec = LayerSpec | CallSpec | OptimSpec | ModelSpec | CheckSpec
-
-
-@dataclass(frozen=True)
-class AccuracyFormula:
-    """Points for a trained model's accuracy X (in percent), as settings rather than code.
-
-    fraction = (X - offset) / span, with floor(X - offset) first when `floor` is on, clipped to
-    [0, 1] when `clip` is on; span 0 is a step: 1 from X >= offset on, else 0.
-    ECE C147: AccuracyFormula(offset=32, span=28, floor=True) = min(floor(X - 32) / 28, 1), clipped
-    at 0. CS231n's "at least 50%": AccuracyFormula(offset=50, span=0).
-    """
-
-    offset: float
-    span: float
-    floor: bool = False
-    clip: bool = True
-
-    def fraction(self, accuracy: float) -> float:
-        """The points fraction of an accuracy given as a fraction (0.53 for 53%)."""
-        x = 100.0 * float(accuracy)
-        if not math.isfinite(x):
-            return 0.0
-        if self.span == 0:
-            return 1.0 if x >= self.offset - 1e-9 else 0.0
-        d = x - self.offset
-        if self.floor:
-            d = math.floor(d + 1e-9)  # 60.0 must not floor to 59 by rounding
-        f = d / self.span
-        return min(max(f, 0.0), 1.0) if self.clip else f
-
-    def describe(self, what: str = "X") -> str:
-        if self.span == 0:
-            return f"1 if {what} >= {self.offset:g}% else 0"
-        inner = f"floor({what} - {self.offset:g})" if self.floor else f"({what} - {self.offset:g})"
-        text = f"{inner} / {self.span:g}"
-        return f"clip({text}, 0, 1), {what} in percent" if self.clip else f"{text}, {what} in percent"
-
-
-@dataclass(frozen=True)
-class NotebookSpec:
-    """A notebook of the assignment: executed when grading, its trained model scored.
-
-    file: its file name in the submission (found anywhere inside, beside the package first).
-    variable: the kernel variable holding the scored model (None: execute only, no accuracy).
-    classes: the class names that model may have; it is rebuilt with the reference's class.
-    formula: points fraction from the recomputed accuracy on `split` ("validation" or "test",
-    the two halves of the real test batch the notebook never sees); points: the test's weight.
-    """
-
-    file: str
-    variable: str | None = "best_model"
-    classes: tuple[str, ...] = ("FullyConnectedNet",)
-    formula: AccuracyFormula | None = None
-    points: float = 0.0
-    split: str = "validation"
-
-    def __post_init__(self):
-        if self.split not in ("validation", "test"):
-            raise ValueError(f"{self.file}: split must be 'validation' or 'test', not {self.split!r}")
-
-    @property
-    def stem(self) -> str:
-        return self.file[:-6] if self.file.endswith(".ipynb") else self.file
-
-
-@dataclass(frozen=True)
-class NotebookSettings:
-    """How notebooks are executed (in the sandbox) and how their models are scored.
-
-    Times are wall seconds: startup_timeout for the kernel to answer, cell_timeout per cell,
-    notebook_timeout for one notebook's cells in total, total_timeout for all the notebooks of
-    a submission. A cell over its limit is interrupted (interrupt_grace seconds to answer, or
-    the kernel counts as hung and the notebook stops). Outputs beyond max_cell_output_bytes per
-    cell or max_notebook_bytes per notebook are dropped (noted). env: extra environment of the kernel
-    (e.g. (("QUICK", "1"),) for the notebooks' short mode). mean_images: how many training
-    images the notebooks' mean image is taken over (get_CIFAR10_data's num_training). threads:
-    BLAS threads of the kernel (None: every core available).
-    """
-
-    startup_timeout: float = 60.0
-    cell_timeout: float = 1800.0
-    notebook_timeout: float = 3600.0
-    total_timeout: float = 4 * 3600.0
-    interrupt_grace: float = 10.0
-    export_timeout: float = 120.0
-    memory_bytes: int = 8 << 30
-    file_size_bytes: int = 256 << 20
-    max_notebook_bytes: int = 50 << 20
-    max_cell_output_bytes: int = 2 << 20
-    env: tuple[tuple[str, str], ...] = ()
-    mean_images: int = 49000
-    threads: int | None = None
-
-    def kernel_threads(self) -> int:
-        """BLAS threads of a notebook's kernel: `threads`, else $GRADER_KERNEL_THREADS (a batch of
-        parallel gradings shares the cores so), else every core this process may use."""
-        if self.threads:
-            return max(1, int(self.threads))
-        if os.environ.get("GRADER_KERNEL_THREADS", "").isdigit():  # set by `grader batch` for its workers
-            return max(1, int(os.environ["GRADER_KERNEL_THREADS"]))
-        try:
-            return len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            return os.cpu_count() or 1
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A course variant: its package, which files students edit, and every description.
-
-    module_deps: for each module, the package modules it imports (an import that hangs makes
-    every dependent check an error without running it).
-    notebooks: the assignment's notebooks (executed, their models' accuracy scored) and
-    notebook_settings how (see NotebookSpec, NotebookSettings).
-    """
-
-    name: str
-    package: str
-    editable: tuple[str, ...]
-    anchor_files: tuple[str, ...]
-    specs: tuple
-    module_deps: dict[str, tuple[str, ...]]
-    solver_behaviour: bool = False
-    task_timeout: float = 10.0
-    import_timeout: float = 20.0
-    total_timeout: float = 240.0
-    notebooks: tuple[NotebookSpec, ...] = ()
-    notebook_settings: NotebookSettings = NotebookSettings()
-
-    def functions(self) -> list[str]:
-        """Qualified names (module.function / module.Class) of everything the profile grades."""
-        names: list[str] = []
-        for spec in self.specs:
-            for q in qualnames(spec):
-                if q not in names:
-                    names.append(q)
-        return names
 
 
 def short_module(module: str) -> str:

@@ -357,15 +357,18 @@ def confine(job: dict, record: dict) -> None:
 
 # ----------------------------------------------------------------------------- running tasks
 class Context:
-    """What a driver gets: access to the student's package in the workdir."""
+    """What a driver gets: the modules of the working copy and the job's context (ctx.config)."""
 
-    def __init__(self, workdir: str, package: str):
+    def __init__(self, workdir: str, config: dict):
         self.workdir = workdir
-        self.package = package
+        self.config = config if isinstance(config, dict) else {}
 
     def module(self, name: str):
-        """Import `<package>.<name>` (e.g. "layers", "classifiers.fc_net") from the workdir."""
-        return importlib.import_module(f"{self.package}.{name}")
+        """Import the module `name` ("cs231n.layers") from the workdir; its first component is
+        mapped through config["packages"] (the name the submission gives that package)."""
+        top, _, rest = name.partition(".")
+        top = (self.config.get("packages") or {}).get(top, top)
+        return importlib.import_module(f"{top}.{rest}" if rest else top)
 
 
 def _short(text: str, limit: int = INFO_ERROR_CHARS) -> str:
@@ -590,7 +593,7 @@ def main(argv: list[str]) -> int:
         record["error"] = f"{type(exc).__name__}: {exc}"
         _status(status_fd, "fatal " + json.dumps(record, default=str))
         return 3
-    ctx = Context(job["workdir"], job["package"])
+    ctx = Context(job["workdir"], job.get("context") or {})
     _status(status_fd, "ready " + json.dumps(record))
 
     commands = os.fdopen(cmd_fd, "rb", buffering=0)

@@ -46,6 +46,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import SetupError
+
 log = logging.getLogger(__name__)
 
 CHILD_PROGRAM = Path(__file__).with_name("child.py")
@@ -96,7 +98,7 @@ class Limits:
     hide_paths: tuple = ()  # more folders to cover with an empty tmpfs (the reference and grader always are)
 
 
-class SandboxError(RuntimeError):
+class SandboxError(SetupError):
     """The sandbox itself could not run (a set-up problem, not the student's fault)."""
 
 
@@ -438,20 +440,22 @@ class _Child:
 
 
 # ----------------------------------------------------------------------------- the job
-def _prepare_job(workdir: Path, drivers: Path, package: str, limits: Limits, uid: int | None) -> tuple[Path, dict]:
+def _prepare_job(workdir: Path, drivers: list[Path], context: dict, limits: Limits, uid: int | None) -> tuple[Path, dict]:
     job = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
     try:
-        return job, _fill_job(job, workdir, drivers, package, limits, uid)
+        return job, _fill_job(job, workdir, drivers, context, limits, uid)
     except BaseException:
         _rmtree(job)
         raise
 
 
-def _fill_job(job: Path, workdir: Path, drivers: Path, package: str, limits: Limits, uid: int | None) -> dict:
+def _fill_job(job: Path, workdir: Path, drivers: list[Path], context: dict, limits: Limits, uid: int | None) -> dict:
     os.chmod(job, 0o711)
     (job / "lib").mkdir(mode=0o755)
     shutil.copyfile(CHILD_PROGRAM, job / "lib" / "child.py")
-    shutil.copyfile(drivers, job / "lib" / "drivers.py")
+    # the driver files run as one module, in order (later files may use earlier files' helpers)
+    (job / "lib" / "drivers.py").write_text("\n\n".join(Path(d).read_text(encoding="utf-8") for d in drivers),
+                                            encoding="utf-8")
     for name in ("child.py", "drivers.py"):
         os.chmod(job / "lib" / name, 0o644)
     os.chmod(job / "lib", 0o755)
@@ -463,10 +467,10 @@ def _fill_job(job: Path, workdir: Path, drivers: Path, package: str, limits: Lim
         if uid is not None:
             os.chown(job / name, uid, uid)
 
-    from grader.paths import reference_dir
+    from grader.paths import PROJECT_ROOT
 
     grader_dir = Path(__file__).resolve().parent.parent
-    hide = {str(Path(p).resolve()) for p in (reference_dir(), grader_dir, *limits.hide_paths)}
+    hide = {str(Path(p).resolve()) for p in (PROJECT_ROOT / "reference", grader_dir, *limits.hide_paths)}
     private_tmp = sorted({os.path.realpath(p) for p in (*_PRIVATE_TMP, tempfile.gettempdir())})
     if not limits.private_tmp:
         private_tmp = []
@@ -476,7 +480,7 @@ def _fill_job(job: Path, workdir: Path, drivers: Path, package: str, limits: Lim
         "workdir": str(job / "work"),
         "home": str(job / "home"),
         "drivers": str(job / "lib" / "drivers.py"),
-        "package": package,
+        "context": context,
         "hide": sorted(hide),
         "private_tmp": private_tmp,
         "namespaces": limits.namespaces,
@@ -521,14 +525,17 @@ def run_tasks(
     workdir: Path,
     tasks: list[Task],
     *,
-    drivers: Path,
-    package: str = "cs231n",
+    drivers: Path | list[Path],
+    context: dict | None = None,
     limits: Limits = Limits(),
     total_timeout: float | None = None,
     report: dict | None = None,
     skip: Callable[[Task, list[TaskResult]], str | None] | None = None,
 ) -> list[TaskResult]:
     """Run `tasks` in order in sandboxed children; one TaskResult per task, in the same order.
+
+    drivers: the driver file(s), run in the child as one module; context: small JSON the
+    drivers see as ctx.config (e.g. {"packages": {canonical name: the working copy's name}}).
 
     `skip(task, results_so_far)` may return a reason not to run a task (e.g. it calls a function
     that already hung): the task is then recorded as an error "not run: <reason>".
@@ -537,14 +544,16 @@ def run_tasks(
     killed and a fresh child runs the remaining tasks. `report`, if given, is filled with what the
     sandbox could enforce on this machine (uid, network, mounts, limits, errors)."""
     _validate(tasks)
-    workdir, drivers = Path(workdir), Path(drivers)
-    if not (workdir / package).is_dir():
-        raise SandboxError(f"{workdir} holds no {package}/ package")
+    workdir = Path(workdir)
+    drivers = [Path(drivers)] if isinstance(drivers, (str, Path)) else [Path(d) for d in drivers]
+    context = dict(context or {})
+    if not workdir.is_dir():
+        raise SandboxError(f"the working copy {workdir} does not exist")
     root = os.geteuid() == 0
     drop_key = (sys.executable, limits.namespaces)
     drop = root and limits.drop_privileges and drop_key not in _DROP_FAILED
     uid = _choose_uid() if drop else None
-    job, config = _prepare_job(workdir, drivers, package, limits, uid)
+    job, config = _prepare_job(workdir, drivers, context, limits, uid)
     started = time.monotonic()
     results: list[TaskResult | None] = [None] * len(tasks)
     report = report if report is not None else {}
@@ -582,7 +591,7 @@ def run_tasks(
             report["privileges"] = f"root: kept ({_DROP_FAILED[drop_key]})"
             _rmtree(job)
             uid = None
-            job, config = _prepare_job(workdir, drivers, package, limits, None)
+            job, config = _prepare_job(workdir, drivers, context, limits, None)
             return start_child(first)
         raise SandboxError(f"the sandbox child failed to start ({why}). Its output:\n{output[-4000:]}")
 
