@@ -22,6 +22,13 @@ PROFILE_HELP = "Course profile (see `grader profiles`) [the default course]."
 EDITION_HELP = "The course's edition (a name or a year, see `grader profiles`) [the course's own kit]."
 
 
+def _distribution() -> str:
+    """The name this package is installed under (for --version)."""
+    from importlib.metadata import packages_distributions
+
+    return (packages_distributions().get("grader") or ["grader"])[0]
+
+
 class _Group(click.Group):
     """Every GraderError reported once, with its exit code; anything unexpected is an internal
     error (exit 3, with the traceback on stderr)."""
@@ -42,7 +49,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="cs231n-grader")
+@click.version_option(package_name=_distribution())
 def cli() -> None:
     """Autograder and assignment checker for the CS231n assignment-2 family."""
 
@@ -160,7 +167,7 @@ def build_template_command(profile: str | None, edition: str | None, reference: 
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a table.")
 @click.option("--only", "only", multiple=True, metavar="NAME",
-              help="Check one function only, e.g. layers.affine_forward or affine_forward (repeatable).")
+              help="Check one function only: module.function, or just the function's name (repeatable).")
 def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None:
     """Run the public checks on the student kit in DIRECTORY [the current folder].
 

@@ -23,19 +23,27 @@ class Edit:
     count: int = 1  # occurrences of `old` the reference must hold (all are replaced)
 
 
-def apply(root: Path, edits) -> None:
+def edited(text: str, rel: str, edits) -> str:
+    """`text` (the file `rel`, relative to the course root) with the edits of that file applied."""
     for e in edits:
-        path = Path(root) / e.file
-        text = path.read_text(encoding="utf-8")
-        found = text.count(e.old)
-        assert found == e.count, f"{e.file}: expected {e.count} occurrence(s) of {e.old!r}, found {found}"
-        path.write_text(text.replace(e.old, e.new), encoding="utf-8")
+        if e.file == rel:
+            found = text.count(e.old)
+            assert found == e.count, f"{e.file}: expected {e.count} occurrence(s) of {e.old!r}, found {found}"
+            text = text.replace(e.old, e.new)
+    return text
+
+
+def apply(root: Path, edits) -> None:
+    for rel in dict.fromkeys(e.file for e in edits):
+        path = Path(root) / rel
+        path.write_text(edited(path.read_text(encoding="utf-8"), rel, edits), encoding="utf-8")
 
 
 def build(profile, dest: Path, edits=(), *, files=None, nest=(), strip=False) -> Path:
     """A submission folder: the course's reference packages (or only `files` of them, paths
-    relative to the course root) under dest/*nest/, with `edits` applied; strip=True replaces
-    every solution block by `pass` (the unsolved kit). Returns the submission's root (dest)."""
+    relative to the course root) under dest/*nest/, with `edits` applied, then the profile's
+    edition's own edits (its API names); strip=True replaces every solution block by `pass` (the
+    unsolved kit). Returns the submission's root (dest)."""
     src = profile.paths.reference
     root = Path(dest).joinpath(*nest)
     if files is None:
@@ -51,6 +59,8 @@ def build(profile, dest: Path, edits=(), *, files=None, nest=(), strip=False) ->
                 text = (root / rel).read_text(encoding="utf-8")
                 (root / rel).write_text(strip_solutions(text, where=rel, markers=profile.markers), encoding="utf-8")
     apply(root, edits)
+    if profile.edition is not None:
+        apply(root, [e for e in profile.edition.edits if (root / e.file).exists()])
     return Path(dest)
 
 

@@ -305,7 +305,7 @@ def run_notebooks(
         nb = prepare(run, Path(root), near, settings, locked)
         if nb is None:
             continue
-        if data is None:
+        if data is None and profile.dataset is not None:
             run.status = "skipped"
             run.message = f"not executed: {profile.dataset.name} not found"
             run.output = _write_notebook(nb, nb_out / run.spec.file, f"not executed: {profile.dataset.name} was not available")
@@ -315,7 +315,8 @@ def run_notebooks(
         return runs
 
     (Path(workdir) / NOTEBOOK_FOLDER).mkdir(exist_ok=True)
-    _link_or_copy(profile.dataset.stage(profile, data), Path(workdir) / profile.dataset.folder)
+    if data is not None:
+        _link_or_copy(profile.dataset.stage(profile, data), Path(workdir) / profile.dataset.folder)
     export = {"attributes": sorted({a for m in profile.models.values() for a in m.attributes}),
               "state": sorted({a for m in profile.models.values() for a in m.state})}
     tasks = []
@@ -325,8 +326,8 @@ def run_notebooks(
         params = {
             "notebook": rel,
             "packages": [p.name for p in profile.packages],
-            "data": profile.dataset.folder,
-            "data_env": profile.dataset.env,
+            "data": profile.dataset.folder if data is not None else None,
+            "data_env": profile.dataset.env if data is not None else None,
             "export": export,
             "env": dict(settings.env),
             "threads": settings.kernel_threads(),
@@ -352,7 +353,7 @@ def run_notebooks(
         file_size_bytes=settings.file_size_bytes,
         output_bytes=max(base.output_bytes, 4 * settings.max_notebook_bytes + settings.file_size_bytes),
         nprocs=max(base.nprocs, 128),
-        hide_paths=tuple(base.hide_paths) + (str(data.folder),),
+        hide_paths=tuple(base.hide_paths) + ((str(data.folder),) if data is not None else ()),
     )
     report: dict = {}
     results = run_tasks(workdir, tasks, drivers=DRIVER, limits=nb_limits, total_timeout=settings.total_timeout,

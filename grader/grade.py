@@ -167,6 +167,8 @@ def _dataset_source(prof: Profile, data) -> tuple[object | None, str]:
     """(the data set's source, "") or (None, why it is absent). Data given explicitly but
     unusable raises; the default location missing only skips the notebooks."""
     ds = prof.dataset
+    if ds is None:  # the course's notebooks need no data
+        return None, ""
     no_data = (f"{ds.name} not found: pass --data PATH (the archive or the folder it unpacks to) or set {ds.env}, "
                "then grade again")
     if data is not None:

@@ -339,9 +339,9 @@ def _finish_workdir(dest: Path, work: Workdir) -> Workdir:
         shutil.copyfile(ext, stub / ext.name)
         work.extension = stub / ext.name
     else:
-        log.warning("grader._im2col is not built: the fast layers will fall back to numpy "
+        log.warning("grader._im2col is not built: the course's compiled im2col falls back to numpy "
                     "(run `pip install -e .` to compile it)")
-        work.notes.append("compiled im2col extension not available: fast layers use the numpy fallback")
+        work.notes.append("compiled im2col extension not available: the given code uses its numpy fallback")
 
     for dirpath, _, filenames in os.walk(dest):
         os.chmod(dirpath, 0o755)

@@ -220,6 +220,14 @@ def copy_package(b: _Build) -> None:
             target = b.out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             text = _read_text(path)
+            if text is not None:
+                edited = b.profile.source(str(rel), text)  # the edition's API names
+                if edited != text:
+                    text = edited
+                    target.write_bytes(text.encode("utf-8"))
+                    if str(rel) not in editable:
+                        b.report.copied.append(str(rel))
+                        continue
             if str(rel) in editable:
                 if text is None:
                     raise TemplateError(TemplateError.NOT_TEXT, path=_show(path))

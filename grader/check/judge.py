@@ -155,7 +155,7 @@ class Judges:
         return {task.name: verdict(comps, hint, notes)}
 
     # -- update rules
-    def optim(self, spec: OptimSpec, q: str, case: str, task, result: TaskResult) -> dict[str, Verdict]:
+    def update_rule(self, spec: OptimSpec, q: str, case: str, task, result: TaskResult) -> dict[str, Verdict]:
         exp, _ = self.expected(task)
         out = result.outputs
         steps = task.params["steps"]

@@ -253,7 +253,7 @@ class Builder:
             self.inplace(q, plans)
 
     # -- OptimSpec
-    def optim(self, spec: OptimSpec) -> None:
+    def update_rule(self, spec: OptimSpec) -> None:
         q = f"{short_module(spec.module)}.{spec.name}"
         self.points[q] = self.points.get(q, 0.0) + spec.points
         self.hints[q] = spec.hints
@@ -277,7 +277,7 @@ class Builder:
             tname = f"{q}[{name}]"
             t = self.test(tname, q, 1.0, visibility, name)
             task = Task(tname, "optim_steps", params, arrays, self.timeout)
-            self.plan(task, [t], functools.partial(self.judges.optim, spec, q, name, task), (spec.module,))
+            self.plan(task, [t], functools.partial(self.judges.update_rule, spec, q, name, task), (spec.module,))
 
     # -- ModelSpec
     def model(self, spec: ModelSpec) -> None:
@@ -333,7 +333,7 @@ def build(profile, seed: int, oracle, only=None) -> Builder:
         elif isinstance(spec, CallSpec):
             b.call(spec)
         elif isinstance(spec, OptimSpec):
-            b.optim(spec)
+            b.update_rule(spec)
         elif isinstance(spec, ModelSpec):
             b.model(spec)
         elif isinstance(spec, CheckSpec):

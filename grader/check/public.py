@@ -239,7 +239,7 @@ def reference_mismatches(kit: Path, profile: Profile, *, reference: Path | None 
             if not src.is_file():
                 bad.append(f"{rel}: not in {root}")
                 continue
-            text = src.read_text(encoding="utf-8")
+            text = prof.source(rel, src.read_text(encoding="utf-8"))
             want = strip_solutions(text, rel, markers=prof.markers) if rel in prof.editable else text
             if path.read_text(encoding="utf-8") != want:
                 bad.append(f"{rel}: differs from {src}")

@@ -243,8 +243,9 @@ def validate(prof: Profile) -> None:
     for nb in prof.notebooks:
         if paths.notebooks.is_dir() and not (paths.notebooks / nb.file).is_file():
             fail(f"notebooks {nb.file}", f"no master notebook {paths.notebooks / nb.file}")
-    if prof.notebooks and prof.dataset is None:
-        fail("dataset", "the profile has notebooks but no data set")
+    scored = [nb for e in prof.editions for nb in (e.notebooks or ())] + list(prof.notebooks)
+    if any(nb.scored for nb in scored) and prof.dataset is None:
+        fail("dataset", "the profile scores notebook models but has no data set")
     seen = set()
     for e in prof.editions:
         if e.name in seen:

@@ -209,7 +209,9 @@ class Edition:
     counted in max_score). renames: per class, constructor arguments the edition names
     differently ({"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}}): the student's
     class is called with the edition's names, the reference with the profile's. notebooks: the
-    edition's notebooks (None: the profile's). evidence: how a submission shows it.
+    edition's notebooks (None: the profile's). evidence: how a submission shows it. edits: text
+    substitutions turning the reference into a solved submission of the edition (its API
+    names), for the catalogue, the demo and the profile contract test.
     """
 
     name: str
@@ -219,6 +221,7 @@ class Edition:
     renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     notebooks: tuple[NotebookSpec, ...] | None = None
     evidence: Evidence = Evidence()
+    edits: tuple = ()  # grader.examples.Edit: the reference as a solved submission of this edition reads
 
 
 # ----------------------------------------------------------------------------- the profile
@@ -344,6 +347,15 @@ class Profile:
     @property
     def anchor_files(self) -> tuple[str, ...]:
         return self.student_packages[0].anchors
+
+    def source(self, rel: str, text: str) -> str:
+        """The reference file `rel` (course-root path) as this edition's kit has it: the edition's
+        edits (its API names) applied."""
+        if self.edition is None or not self.edition.edits:
+            return text
+        from ..examples import edited
+
+        return edited(text, rel, self.edition.edits)
 
     def module_file(self, module: str) -> str:
         """'cs231n.classifiers.fc_net' -> 'cs231n/classifiers/fc_net.py' (relative to the course root)."""

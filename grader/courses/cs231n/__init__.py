@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ...examples import Edit
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10, models
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
@@ -46,6 +47,7 @@ EDITIONS = (
         description="assignment 2 still holds svm_loss and TwoLayerNet; FullyConnectedNet's keep probability is "
                     "named `dropout`",
         renames={"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}},
+        edits=(Edit("cs231n/classifiers/fc_net.py", "dropout_keep_ratio", "dropout", count=4),),
         notebooks=OFFICIAL_2018,
         evidence=Evidence(functions=A1_2021, arguments={"fc_net.FullyConnectedNet": ("dropout", "normalization")}),
     ),
