@@ -76,7 +76,10 @@ def grade(submission: Path, profile: str, out_dir: Path | None, no_notebooks: bo
               help="Folder holding the reference package (cs231n/ inside) [the project's reference/].")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of the kit [the project's student_template/].")
-@click.option("--check", is_flag=True, help="Compare --out with a fresh build; exit 1 if they differ.")
+@click.option("--check", is_flag=True,
+              help="Compare --out with a fresh build; exit 1 if they differ, naming the first difference. Files "
+                   "are compared byte for byte, the stored expected numbers within 8 grid steps of 2^-44 of each "
+                   "array's scale (another machine's BLAS changes their last bits).")
 def build_template_command(reference: Path | None, out_dir: Path | None, check: bool) -> None:
     """Strip the solutions of the reference and the notebooks into the student kit."""
     from .paths import PROJECT_ROOT, reference_dir

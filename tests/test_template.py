@@ -82,6 +82,43 @@ def test_check_reports_every_kind_of_difference(kit, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_check_compares_the_expected_numbers_within_a_tolerance(kit, tmp_path):
+    """`--check`: every file byte for byte, except the stored expected numbers, which another
+    machine's BLAS moves by a grid step or so: those within the stated tolerance, and a larger
+    difference is named (file, array, index, both values, tolerance)."""
+    from grader.check.public import CHECK_STEPS, GRID_BITS, grid_step, write_npz
+
+    shown = " ".join(CliRunner().invoke(cli, ["build-template", "--help"]).output.split())
+    assert f"within {CHECK_STEPS} grid steps of 2^-{GRID_BITS} of each array's scale" in shown  # the help states it
+    fresh, _ = kit
+    key = "out/layers.affine_forward[public]/out"
+    arrays = _npz(fresh)
+    step = grid_step(float(np.max(np.abs(arrays[key]))))
+    near = tmp_path / "near"
+    shutil.copytree(fresh, near)
+    arrays[key] = arrays[key] + step * np.array([[1, -2, 0], [0, 3, -1]])  # other last bits
+    write_npz(near / "public_checks" / "expectations.npz", arrays)
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(near), "--check"])
+    assert result.exit_code == 0, result.output
+    assert diff_trees(fresh, near) == ["public_checks/expectations.npz: differs from a fresh build"]  # not bytes
+
+    arrays[key][1, 2] += 2 * CHECK_STEPS * step
+    write_npz(near / "public_checks" / "expectations.npz", arrays)
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(near), "--check"])
+    assert result.exit_code == 1, result.output
+    line = " ".join(result.output.split())
+    assert f"public_checks/expectations.npz: {key}[1, 2]: committed " in line and ", fresh " in line
+    assert f"(tolerance {CHECK_STEPS * step:.3g}: {CHECK_STEPS} grid steps of 2^-44" in line
+
+    inputs = _npz(fresh)
+    x = "in/layers.affine_forward[public]/x"
+    inputs[x] = inputs[x].copy()
+    inputs[x].flat[5] = np.nextafter(inputs[x].flat[5], np.inf)  # inputs are stored exactly
+    write_npz(near / "public_checks" / "expectations.npz", inputs)
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(near), "--check"])
+    assert result.exit_code == 1 and f"{x}[0, 0, 0, 5]: committed" in result.output and "exactly" in result.output
+
+
 def test_two_builds_are_byte_identical(kit, tmp_path):
     fresh, _ = kit
     again = tmp_path / "other-name"
@@ -114,8 +151,13 @@ def test_reference_option_gives_the_answers_of_that_reference(kit, tmp_path):
     out = tmp_path / "kit"
     result = CliRunner().invoke(cli, ["build-template", "--reference", str(ref), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert diff_trees(fresh, out) == ["public_checks/expectations.npz: differs from a fresh build"]
+    assert diff_trees(fresh, out) == ["public_checks/expectations.npz: differs from a fresh build"]  # bytes
+    # as --check compares it: the expected numbers, the first difference named
+    diffs = diff_trees(fresh, out, default_expectations_writer().comparators)
     default, other = _npz(fresh), _npz(out)
+    first = min(k for k in default if not np.array_equal(default[k], other[k]))  # in sorted order
+    assert len(diffs) == 1 and diffs[0].startswith(f"public_checks/expectations.npz: {first}[")
+    assert "committed" in diffs[0] and "fresh" in diffs[0] and "tolerance" in diffs[0]
     assert set(default) == set(other)
     changed = sorted(k for k in default if not np.array_equal(default[k], other[k]))
     key = "out/layers.affine_forward[public]/out"
