@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,103 @@ def test_committed_kit_equals_a_fresh_build():
     diffs = check_template(reference=REFERENCE, notebooks=NOTEBOOKS, committed=COMMITTED,
                            expectations_writer=default_expectations_writer())
     assert diffs == [], "student_template/ is stale (run `grader build-template`):\n" + "\n".join(diffs)
+
+
+# A child process computing like another machine: it builds a kit, then runs `--check` on the committed one.
+OTHER_MACHINE_CHILD = """
+import json, sys
+import numpy as np
+from threadpoolctl import threadpool_info
+from grader.cli import main
+try:
+    from numpy._core._multiarray_umath import __cpu_features__
+except ImportError:  # numpy 1.x
+    from numpy.core._multiarray_umath import __cpu_features__
+
+def run(*args):
+    sys.argv = ["grader", *args]
+    try:
+        main()
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+np.ones((64, 64)) @ np.ones((64, 64))  # the BLAS loaded and running
+codes = [run("build-template", "--out", sys.argv[1]), run("build-template", "--check")]
+blas = [[p.get("internal_api"), p.get("architecture"), p.get("num_threads")]
+        for p in threadpool_info() if p.get("user_api") == "blas"]
+print(json.dumps({"codes": codes, "blas": blas, "features": sorted(k for k, v in __cpu_features__.items() if v)}))
+"""
+
+
+def _blas_here() -> list[list]:
+    from threadpoolctl import threadpool_info
+
+    np.ones((64, 64)) @ np.ones((64, 64))
+    return [[p.get("internal_api"), p.get("architecture"), p.get("num_threads")]
+            for p in threadpool_info() if p.get("user_api") == "blas"]
+
+
+def _simd_dispatch_here() -> list[str]:
+    """numpy's SIMD targets chosen at run time on this machine (beyond its baseline)."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # numpy 1.x
+        from numpy.core import _multiarray_umath as umath
+    return [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
+
+
+def _another_machine() -> tuple[dict[str, str], list[str]]:
+    """Environment variables that make a child process compute like another machine: another
+    OpenBLAS kernel (OPENBLAS_CORETYPE, one every CPU of the family runs), one BLAS thread, and
+    numpy's run-time SIMD targets switched off. Returns them and what they change here."""
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    changes = []
+    blas = _blas_here()
+    if any((threads or 1) > 1 for _, _, threads in blas):
+        changes.append("BLAS threads 1")
+    arch = next((str(a) for api, a, _ in blas if api == "openblas" and a), None)
+    if arch:
+        x86 = platform.machine().lower() in ("x86_64", "amd64")
+        candidates = ("Prescott", "Nehalem") if x86 else ("ARMV8",) if platform.machine().lower() in (
+            "aarch64", "arm64") else ()
+        other = next((c for c in candidates if c.lower() != arch.lower()), None)
+        if other:
+            env["OPENBLAS_CORETYPE"] = other
+            changes.append(f"OpenBLAS kernel {other} instead of {arch}")
+    simd = _simd_dispatch_here()
+    if simd:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(simd)
+        changes.append("numpy SIMD without " + ", ".join(simd))
+    return env, changes
+
+
+def test_kit_does_not_depend_on_the_machine(tmp_path):
+    """A kit built with another BLAS kernel, thread count and SIMD level passes `--check` here, and
+    `--check` there passes on the committed kit: the build stores the same numbers on any machine
+    (up to the tolerance --check states)."""
+    env_changes, changes = _another_machine()
+    if not changes:
+        pytest.skip("no way to make this machine compute differently (one BLAS thread, no OpenBLAS, no SIMD dispatch)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(env_changes)
+    kit = tmp_path / "kit"
+    proc = subprocess.run([sys.executable, "-c", OTHER_MACHINE_CHILD, str(kit)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    child = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the child did compute differently
+    if "OPENBLAS_CORETYPE" in env_changes:
+        assert [a for api, a, _ in child["blas"] if api == "openblas"] != [a for api, a, _ in _blas_here()
+                                                                          if api == "openblas"], child
+    assert all(threads == 1 for _, _, threads in child["blas"]), child
+    assert not set(_simd_dispatch_here()) & set(child["features"]), child
+    # there: the kit it built, and --check of the committed kit
+    assert child["codes"] == [0, 0], (changes, proc.stdout[-3000:])
+    assert "is in sync" in proc.stdout
+    # here: --check of the kit built there
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(kit), "--check"])
+    assert result.exit_code == 0, (changes, result.output)
 
 
 def test_check_reports_every_kind_of_difference(kit, tmp_path):
