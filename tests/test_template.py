@@ -105,24 +105,50 @@ def _simd_dispatch_here() -> list[str]:
     return [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
 
 
+def _openblas_kernel(env: dict[str, str] | None = None) -> str | None:
+    """The OpenBLAS kernel (threadpoolctl's `architecture`) numpy uses in a child process with
+    these environment variables, or here (env None); None without OpenBLAS."""
+    if env is None:
+        return next((str(a) for api, a, _ in _blas_here() if api == "openblas" and a), None)
+    code = ("import json, numpy as np\nfrom threadpoolctl import threadpool_info\nnp.ones((8, 8)) @ np.ones((8, 8))\n"
+            "print(json.dumps([p.get('architecture') for p in threadpool_info() if p.get('internal_api') == 'openblas']))")
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=60)
+    kernels = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else []
+    return str(kernels[0]) if kernels and kernels[0] else None
+
+
+def _kernel_candidates() -> tuple[str, ...]:
+    """OPENBLAS_CORETYPE values this processor can run (forcing a kernel the CPU lacks crashes)."""
+    machine = platform.machine().lower()
+    if machine in ("aarch64", "arm64"):
+        return ("ARMV8",)
+    if machine not in ("x86_64", "amd64"):
+        return ()
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text(encoding="utf-8").split())
+    except OSError:
+        flags = set()
+    # SSE3 / SSE4.2 kernels run on every processor numpy's baseline allows; AVX2 ones only with AVX2 and FMA
+    return ("Prescott", "Nehalem") + (("Haswell",) if {"avx2", "fma"} <= flags else ())
+
+
 def _another_machine() -> tuple[dict[str, str], list[str]]:
     """Environment variables that make a child process compute like another machine: another
-    OpenBLAS kernel (OPENBLAS_CORETYPE, one every CPU of the family runs), one BLAS thread, and
-    numpy's run-time SIMD targets switched off. Returns them and what they change here."""
+    OpenBLAS kernel (OPENBLAS_CORETYPE, the first this CPU runs that is not the current one), one
+    BLAS thread, and numpy's run-time SIMD targets switched off. Returns them and what they change."""
     env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     changes = []
-    blas = _blas_here()
-    if any((threads or 1) > 1 for _, _, threads in blas):
+    if any((threads or 1) > 1 for _, _, threads in _blas_here()):
         changes.append("BLAS threads 1")
-    arch = next((str(a) for api, a, _ in blas if api == "openblas" and a), None)
-    if arch:
-        x86 = platform.machine().lower() in ("x86_64", "amd64")
-        candidates = ("Prescott", "Nehalem") if x86 else ("ARMV8",) if platform.machine().lower() in (
-            "aarch64", "arm64") else ()
-        other = next((c for c in candidates if c.lower() != arch.lower()), None)
-        if other:
-            env["OPENBLAS_CORETYPE"] = other
-            changes.append(f"OpenBLAS kernel {other} instead of {arch}")
+    kernel = _openblas_kernel()
+    if kernel:
+        for candidate in _kernel_candidates():
+            other = _openblas_kernel({"OPENBLAS_CORETYPE": candidate})  # names differ: Prescott shows as Katmai
+            if other and other != kernel:
+                env["OPENBLAS_CORETYPE"] = candidate
+                changes.append(f"OpenBLAS kernel {other} instead of {kernel}")
+                break
     simd = _simd_dispatch_here()
     if simd:
         env["NPY_DISABLE_CPU_FEATURES"] = " ".join(simd)
@@ -146,8 +172,7 @@ def test_kit_does_not_depend_on_the_machine(tmp_path):
     child = json.loads(proc.stdout.strip().splitlines()[-1])
     # the child did compute differently
     if "OPENBLAS_CORETYPE" in env_changes:
-        assert [a for api, a, _ in child["blas"] if api == "openblas"] != [a for api, a, _ in _blas_here()
-                                                                          if api == "openblas"], child
+        assert [a for api, a, _ in child["blas"] if api == "openblas"] != [_openblas_kernel()], child
     assert all(threads == 1 for _, _, threads in child["blas"]), child
     assert not set(_simd_dispatch_here()) & set(child["features"]), child
     # there: the kit it built, and --check of the committed kit
