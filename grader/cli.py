@@ -137,7 +137,10 @@ def grade(submission: Path, profile: str | None, edition: str | None, out_dir: P
               help="Folder holding the course's reference packages [the profile's reference/ folder].")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Folder of the kit [the profile's student_template/ folder].")
-@click.option("--check", is_flag=True, help="Compare --out with a fresh build; exit 1 if they differ.")
+@click.option("--check", is_flag=True,
+              help="Compare --out with a fresh build; exit 1 if they differ, naming the first difference. Files "
+                   "are compared byte for byte, the stored expected numbers within 8 grid steps of 2^-44 of each "
+                   "array's scale (another machine's BLAS changes their last bits).")
 def build_template_command(profile: str | None, edition: str | None, reference: Path | None, out_dir: Path | None,
                            check: bool) -> None:
     """Strip the solutions of the reference and the notebooks into the student kit."""

@@ -18,6 +18,11 @@ one `_Build` context:
 Everything is built into a temporary folder beside `out` that replaces `out` only when every step
 succeeded, so a failed build (bad markers, a leak) leaves no half-built kit. The output is
 deterministic: sorted walks, no timestamps, notebooks written by nbformat (sorted keys).
+
+`check_template` (`grader build-template --check`) compares a committed kit with a fresh build:
+byte for byte, except the public checks' expected numbers, which pass through BLAS and SIMD code
+and so may differ in their last bits on another machine; those are compared within the tolerance
+the check engine states (grader.check.public.diff_expectations), and the first difference is named.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -55,7 +60,10 @@ LANGUAGE_INFO_KEPT = ("codemirror_mode", "file_extension", "mimetype", "name", "
 TRIVIAL_LINES = {"pass", "else:", "try:", "finally:", "except:", "break", "continue", "return", "return None"}
 MIN_LEAK_CHARS = 6  # non-space characters a solution line needs to count
 
+# Writes the public expectations into the kit being built. It may carry `comparators`: the files it
+# wrote that `check_template` compares with its function (fresh, committed) -> difference or None.
 ExpectationsWriter = Callable[[Path], object]
+FileComparator = Callable[[Path, Path], "str | None"]
 
 
 class TemplateError(SetupError):
@@ -557,8 +565,13 @@ def _is_junk(rel: PurePosixPath) -> bool:
     return any(p in JUNK_DIRS for p in rel.parts) or rel.suffix in JUNK_SUFFIXES
 
 
-def diff_trees(fresh: Path, committed: Path) -> list[str]:
-    """Differences of `committed` from `fresh`, one line per file (empty when identical)."""
+def diff_trees(fresh: Path, committed: Path, comparators: Mapping[str, FileComparator] | None = None) -> list[str]:
+    """Differences of `committed` from `fresh`, one line per file (empty when identical).
+
+    Every file is compared byte for byte, except those `comparators` names (kit-relative POSIX
+    path -> compare(fresh_file, committed_file) returning the first difference in words, or None),
+    such as the stored expected numbers, which another machine computes to the last bits only.
+    """
     def files(root: Path) -> dict[str, Path]:
         return {
             p.relative_to(root).as_posix(): p
@@ -566,6 +579,7 @@ def diff_trees(fresh: Path, committed: Path) -> list[str]:
             if not _is_junk(PurePosixPath(p.relative_to(root).as_posix()))
         }
 
+    comparators = comparators or {}
     new, old = files(fresh), files(committed)
     diffs = []
     for rel in sorted(set(new) | set(old)):
@@ -573,6 +587,10 @@ def diff_trees(fresh: Path, committed: Path) -> list[str]:
             diffs.append(f"{rel}: missing from the committed kit")
         elif rel not in new:
             diffs.append(f"{rel}: in the committed kit but not in a fresh build")
+        elif rel in comparators:
+            why = comparators[rel](new[rel], old[rel])
+            if why:
+                diffs.append(f"{rel}: {why}")
         elif new[rel].read_bytes() != old[rel].read_bytes():
             diffs.append(f"{rel}: differs from a fresh build")
     return diffs
@@ -587,12 +605,20 @@ def check_template(
     expectations_writer=DEFAULT,
 ) -> list[str]:
     """The differences between the committed kit (default: the profile's) and a fresh build
-    (empty when in sync)."""
+    (empty when in sync).
+
+    The files the expectations writer names in its `comparators` attribute (the public checks'
+    expected numbers, for the check engine's writer) are compared by the writer's own function,
+    within the tolerance it states; every other file byte for byte.
+    """
     committed = Path(committed or profile.paths.kit)
+    if expectations_writer is DEFAULT:
+        expectations_writer = default_expectations_writer(profile, reference=reference)
     if not committed.is_dir():
         return [f"{_show(committed)}: no committed kit there"]
+    comparators = dict(getattr(expectations_writer, "comparators", None) or {})
     with tempfile.TemporaryDirectory(prefix="grader-kit-") as tmp:
         fresh = Path(tmp) / "kit"
         build_template(profile=profile, reference=reference, notebooks=notebooks, out=fresh,
                        expectations_writer=expectations_writer)
-        return diff_trees(fresh, committed)
+        return diff_trees(fresh, committed, comparators)

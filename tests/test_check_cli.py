@@ -22,13 +22,22 @@ from grader.check import oracle as check_oracle, plan as check_plan, points as c
 from grader.courses import get_profile
 from grader.check.public import (
     ARRAYS,
+    CHECK_STEPS,
     EXPECTATIONS_DIR,
+    GRID_BITS,
     MANIFEST,
+    ZERO_BELOW,
     PublicRun,
     StoredExpectations,
     StoredOracle,
+    check_tolerance,
+    diff_expectations,
+    grid_step,
     print_rich,
     public_plans,
+    quantise_outputs,
+    quantised,
+    write_npz,
     write_public_expectations,
 )
 from grader.cli import cli
@@ -112,9 +121,11 @@ def stored() -> StoredExpectations:
 def test_expectations_are_deterministic_plain_numbers(tmp_path):
     files = [write_public_expectations(tmp_path / name, profile=PROFILE) for name in ("a", "b")]
     for fa, fb in zip(*files):
-        assert fa.read_bytes() == fb.read_bytes(), fa.name
-        assert fa.read_bytes() == (COMMITTED / EXPECTATIONS_DIR / fa.name).read_bytes()
-    npz = tmp_path / "a" / EXPECTATIONS_DIR / ARRAYS
+        assert fa.read_bytes() == fb.read_bytes(), fa.name  # one machine, one build: the same bytes
+    manifest, npz = files[0]
+    assert manifest.read_bytes() == (COMMITTED / EXPECTATIONS_DIR / MANIFEST).read_bytes()  # no computed number
+    # the committed kit may come from another machine: its expected numbers agree within the stated tolerance
+    assert diff_expectations(npz, COMMITTED / EXPECTATIONS_DIR / ARRAYS) is None
     with zipfile.ZipFile(npz) as zf:
         assert {i.date_time for i in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     with np.load(npz, allow_pickle=False) as z:
@@ -122,6 +133,108 @@ def test_expectations_are_deterministic_plain_numbers(tmp_path):
         for key in z.files:
             assert z[key].dtype.kind in "biuf", key
             assert key.split("/")[0] in ("in", "out")
+    grid = json.loads(manifest.read_text(encoding="utf-8"))["expected_values"]
+    assert (grid["grid_bits"], grid["zero_below"], grid["check_steps"]) == (GRID_BITS, ZERO_BELOW, CHECK_STEPS)
+
+
+def test_expected_values_are_on_a_grid_tied_to_their_scale(stored):
+    """Every stored expected array is a multiple of its grid step, its zeros are +0.0, and the
+    arrays that are zero up to rounding (whose sign the BLAS kernel decides) are exact zeros."""
+    for task, outputs in stored.outputs.items():
+        for key, v in outputs.items():
+            assert v.dtype == np.float64 and np.all(np.isfinite(v)), (task, key)
+            assert not np.any(np.signbit(v) & (v == 0)), (task, key)
+            peak = float(np.max(np.abs(v))) if v.size else 0.0
+            if peak:
+                # half a step: the largest entry may have rounded up to the next power of two
+                steps = v / (grid_step(peak) / 2)
+                assert np.array_equal(steps, np.rint(steps)), (task, key)
+    # the gradient of a bias that batchnorm follows is zero up to rounding: exactly 0 in the kit
+    bn = stored.outputs["fc_net.FullyConnectedNet[public_batchnorm]"]
+    for key in ("r0.g.b1", "r0.g.b2", "r1.g.b1", "r1.g.b2"):
+        assert bn[key].shape in ((20,), (30,)) and not np.any(bn[key]), key
+    assert not np.any(stored.outputs["layer_utils.conv_bn_relu_backward[public]"]["db"])
+    # small but real values keep all their digits (ThreeLayerConvNet's scores are 1e-9 of its task's scale)
+    scores = stored.outputs["cnn.ThreeLayerConvNet[public]"]["scores"]
+    assert 0 < np.max(np.abs(scores)) < 1e-6 and np.count_nonzero(scores) == scores.size
+
+
+def test_quantising_rounds_to_the_grid_and_zeroes_what_is_rounding():
+    a = np.array([1.0, -0.75, 3e-15, -3e-15, 1e-13, 1 / 3])
+    q = quantised(a)
+    step = 2.0**-GRID_BITS  # max|a| = 1.0 = 2^0 * 1, so 2^(1 - 1) <= 1 < 2^1: e = 1, step 2^(1 - 44)
+    assert grid_step(1.0) == 2 * step and grid_step(0.99) == step and grid_step(0.0) == 0.0
+    assert q[0] == 1.0 and q[1] == -0.75  # on the grid already: exact
+    assert q[2] == 0.0 and q[3] == 0.0 and not np.signbit(q[3])  # below half a step: +0.0
+    assert abs(q[4] - 1e-13) <= step and q[4] != 0
+    assert abs(q[5] - 1 / 3) <= step and q[5] != 1 / 3
+    assert np.all(np.abs(q - a) <= grid_step(1.0) / 2)
+    np.testing.assert_array_equal(quantised(np.zeros((2, 3))), np.zeros((2, 3)), strict=True)
+    assert quantised(np.float64(2.5)).shape == () and float(quantised(np.float64(2.5))) == 2.5
+    # a task: an array below ZERO_BELOW of the task's scale is rounding noise, stored as zeros;
+    # a small array well above it keeps its own grid (its own relative precision)
+    task = quantise_outputs({"loss": 2.3, "g.W": np.array([1e-3, -2e-3]), "g.b": np.array([4.4e-16, -6.9e-18]),
+                             "scores": np.array([4.4e-7, -1.3e-8])})
+    assert task["loss"].shape == () and task["loss"] == quantised(2.3)
+    np.testing.assert_array_equal(task["g.b"], [0.0, 0.0], strict=True)
+    np.testing.assert_allclose(task["scores"], [4.4e-7, -1.3e-8], rtol=1e-12)
+    with pytest.raises(ValueError, match="g.W"):
+        quantise_outputs({"g.W": np.array([1.0, np.nan])})
+
+
+def _npz_file(path: Path, arrays: dict) -> Path:
+    write_npz(path, {k: np.asarray(v) for k, v in arrays.items()})
+    return path
+
+
+def test_check_compares_expected_numbers_within_the_stated_tolerance(tmp_path):
+    """--check's comparison of two expectations.npz: outputs within CHECK_STEPS grid steps of the
+    array's scale, inputs exactly, and the first difference named with both values and the tolerance."""
+    w = np.array([[0.5, -0.25, 1 / 3], [2e-16, 0.0, -1.5]])
+    base = {"in/t[public]/x": np.linspace(-1, 1, 6).reshape(2, 3), "out/t[public]/out": quantised(w)}
+    fresh = _npz_file(tmp_path / "fresh.npz", base)
+    step = grid_step(1.5)
+    assert check_tolerance(1.5) == CHECK_STEPS * step <= 2.0**-40 * 1.5
+
+    def committed(name, **changes):
+        return _npz_file(tmp_path / f"{name}.npz", {**base, **changes})
+
+    assert diff_expectations(fresh, committed("same")) is None
+    moved = base["out/t[public]/out"].copy()
+    moved[1, 0], moved[0, 2] = -step, moved[0, 2] + 3 * step  # a noise entry's sign, a few last bits
+    assert diff_expectations(fresh, committed("close", **{"out/t[public]/out": moved})) is None
+    moved[1, 2] -= 20 * step
+    why = diff_expectations(fresh, committed("far", **{"out/t[public]/out": moved}))
+    assert why.startswith(f"out/t[public]/out[1, 2]: committed {-1.5 - 20 * step!r}, fresh -1.5, ")
+    assert "tolerance" in why and f"{CHECK_STEPS} grid steps of 2^-{GRID_BITS}" in why and "1.5" in why
+    # inputs are compared exactly: one ulp, or -0.0 for 0.0, is a difference
+    x = base["in/t[public]/x"].copy()
+    x[0, 1] = np.nextafter(x[0, 1], 2)
+    why = diff_expectations(fresh, committed("ulp", **{"in/t[public]/x": x}))
+    assert why.startswith("in/t[public]/x[0, 1]: committed ") and "(compared exactly)" in why
+    signed = {"in/z": np.array([0.0, 1.0])}
+    assert "in/z[0]" in diff_expectations(_npz_file(tmp_path / "z1.npz", signed),
+                                          _npz_file(tmp_path / "z2.npz", {"in/z": np.array([-0.0, 1.0])}))
+    # keys, dtypes and shapes
+    assert diff_expectations(fresh, committed("extra", **{"out/t[public]/db": np.ones(2)})) == (
+        "out/t[public]/db: in the committed kit but not in a fresh build")
+    assert "committed float64 (3, 2), fresh float64 (2, 3)" in diff_expectations(
+        fresh, committed("shape", **{"out/t[public]/out": quantised(w.T)}))
+    # the same arrays written another way (numpy's own savez: other dates, another order) are not the kit's file
+    other = tmp_path / "savez.npz"
+    np.savez(other, **{k: v for k, v in reversed(base.items())})
+    assert "not written as `grader build-template` writes them" in diff_expectations(fresh, other)
+
+
+def test_check_reads_a_committed_npz_as_untrusted_data(tmp_path):
+    fresh = _npz_file(tmp_path / "fresh.npz", {"out/t/out": np.ones(3)})
+    hostile = tmp_path / "hostile.npz"
+    np.savez(hostile, **{"out/t/out": np.array([{"a": 1}, None], dtype=object)})  # needs pickle to load
+    why = diff_expectations(fresh, hostile)
+    assert why.startswith("the committed file is not a readable npz") and "pickle" in why.lower()
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(fresh.read_bytes()[:40])
+    assert diff_expectations(fresh, broken).startswith("the committed file is not a readable npz")
 
 
 def test_only_public_inputs_go_into_the_kit(stored):
@@ -153,7 +266,8 @@ def test_no_reference_code_in_the_kit_data():
 
 
 def test_stored_oracle_gives_the_references_answers(stored):
-    """Up to the stored rounding (< 1e-11 relative), the stored answers are the reference's."""
+    """The stored answers are the reference's on this machine, put on their grid, up to the
+    tolerance that covers another machine's BLAS (the kit may have been built elsewhere)."""
     ref = check_oracle.ReferenceOracle(get_profile())
     b = check_plan.build(PROFILE, 0, StoredOracle(stored))
     plans = public_plans(b)
@@ -165,8 +279,19 @@ def test_stored_oracle_gives_the_references_answers(stored):
         want, want_info = ref.expected(p.task)
         got, got_info = StoredOracle(stored).expected(p.task)
         assert set(got) == set(want) and got_info == json.loads(json.dumps(want_info)), p.task.name
+        here = quantise_outputs(want)
         for k in want:
-            np.testing.assert_allclose(got[k], want[k], rtol=1e-10, atol=0, strict=True)
+            assert got[k].shape == np.shape(want[k]), (p.task.name, k)
+            scale = max(float(np.max(np.abs(here[k]), initial=0)), float(np.max(np.abs(got[k]), initial=0)))
+            gap = float(np.max(np.abs(got[k] - here[k]), initial=0))
+            assert gap <= check_tolerance(scale), (p.task.name, k, gap, check_tolerance(scale))
+            # against the raw answer: that, plus half a grid step, or the answer is zero up to rounding
+            raw = np.asarray(want[k], dtype=np.float64)
+            if np.any(got[k]) or np.any(here[k]):
+                assert np.max(np.abs(got[k] - raw)) <= check_tolerance(scale) + grid_step(scale) / 2, (p.task.name, k)
+            else:
+                task_scale = max(float(np.max(np.abs(np.asarray(v, dtype=np.float64)), initial=0)) for v in want.values())
+                assert np.max(np.abs(raw), initial=0) < ZERO_BELOW * task_scale, (p.task.name, k)
 
 
 def test_public_judges_need_only_the_stored_answers(stored):

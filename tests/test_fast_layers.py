@@ -43,6 +43,13 @@ CONV_CASES = [
     pytest.param((1, 1, 1, 1), (2, 1, 5, 5), 1, 2, id="kernel-bigger-than-input"),
     pytest.param((2, 1, 4, 4), (2, 1, 4, 4), 1, 0, id="kernel-equals-input"),
     pytest.param((2, 2, 6, 6), (2, 2, 3, 3), 3, 0, id="stride-equals-kernel"),
+    # strides that do not divide (H + 2 * pad - HH): the output size is floored, as in the naive layer
+    pytest.param((3, 2, 9, 8), (5, 2, 3, 5), 2, 1, id="3x5-s2-p1-nondivisible"),
+    pytest.param((2, 3, 8, 7), (4, 3, 3, 2), 2, 0, id="3x2-s2-p0-nondivisible"),
+    pytest.param((2, 2, 10, 12), (3, 2, 2, 4), 3, 1, id="2x4-s3-p1-nondivisible"),
+    pytest.param((2, 3, 8, 7), (2, 3, 1, 1), 2, 0, id="1x1-s2-nondivisible"),
+    pytest.param((2, 2, 9, 9), (3, 2, 2, 2), 3, 0, id="2x2-s3-gaps-nondivisible"),
+    pytest.param((1, 2, 5, 5), (2, 2, 3, 3), 3, 0, id="3x3-s3-one-position"),
 ]
 
 # (x shape, pool_height, pool_width, stride, expected method)
@@ -55,6 +62,10 @@ POOL_CASES = [
     pytest.param((3, 2, 9, 6), 2, 2, 2, "general", id="2x2-s2-nontiling"),
     pytest.param((2, 2, 8, 8), 2, 2, 3, "general", id="2x2-s3-gaps"),
     pytest.param((1, 1, 4, 4), 4, 4, 1, "general", id="pool-equals-input"),
+    pytest.param((2, 3, 8, 7), 3, 2, 2, "general", id="3x2-s2-nondivisible"),
+    pytest.param((2, 2, 11, 10), 2, 3, 4, "general", id="2x3-s4-gaps-nondivisible"),
+    pytest.param((2, 2, 9, 9), 1, 1, 2, "general", id="1x1-s2-nondivisible"),
+    pytest.param((2, 2, 7, 7), 2, 2, 2, "general", id="2x2-s2-odd-input"),
 ]
 
 DTYPES = [np.float32, np.float64]
@@ -170,13 +181,23 @@ def test_im2col_into_a_column_block_leaves_the_rest(backend):
 
 
 @pytest.mark.parametrize("module", [_im2col, np_im2col], ids=["cython", "numpy"])
-def test_im2col_rejects_shapes_that_do_not_tile(module):
-    x = np.zeros((1, 1, 6, 6))
-    cols = np.zeros((9, 9))
+def test_im2col_floors_the_output_size_and_rejects_impossible_shapes(module):
+    x = np.arange(36.0).reshape(1, 1, 6, 6)
+    cols = np.zeros((9, 4))
+    module.im2col_into(x, cols, 3, 3, 0, 2)  # (6 - 3) // 2 + 1 = 2 positions per axis: the last row is never read
+    np.testing.assert_array_equal(cols, loop_im2col(x, 3, 3, 0, 2))
+    assert not np.isin(x[0, 0, 5, :], cols).any() and not np.isin(x[0, 0, :, 5], cols).any()
+    dx = np.zeros_like(x)
+    module.col2im_into(np.ones((9, 4)), dx, 3, 3, 0, 2)
+    assert not dx[0, 0, 5, :].any() and not dx[0, 0, :, 5].any() and dx[0, 0, :5, :5].all()
     with pytest.raises(ValueError):
-        module.im2col_into(x, cols, 3, 3, 0, 2)  # (6 - 3) is not a multiple of 2
+        module.im2col_into(x, np.zeros((9, 5)), 3, 3, 0, 2)  # wrong number of columns
     with pytest.raises(ValueError):
-        module.im2col_into(x, np.zeros((9, 5)), 3, 3, 0, 1)  # wrong number of columns
+        module.im2col_into(x, np.zeros((49, 1)), 7, 7, 0, 1)  # a field larger than the input
+    with pytest.raises(ValueError):
+        module.im2col_into(x, np.zeros((9, 16)), 3, 3, 0, 0)  # stride 0
+    with pytest.raises(ValueError):
+        module.im2col_into(x, np.zeros((9, 16)), 3, 3, -1, 1)  # negative padding
 
 
 def test_compiled_im2col_rejects_other_dtypes():
@@ -247,6 +268,50 @@ def test_conv_fast_numerical_gradient():
     assert rel_error(db, db_num) < 1e-7
 
 
+# (x shape, w shape, stride, pad) where the stride does not divide (H + 2 * pad - HH) or (W + 2 * pad - WW)
+NON_DIVISIBLE = [
+    ((3, 2, 9, 8), (5, 2, 3, 5), 2, 1),  # the shape conv_forward_fast used to refuse
+    ((2, 3, 8, 7), (4, 3, 3, 2), 2, 0),
+    ((2, 3, 11, 10), (3, 3, 2, 3), 3, 0),
+    ((2, 2, 10, 12), (3, 2, 2, 4), 3, 1),
+    ((4, 3, 12, 9), (2, 3, 4, 2), 2, 2),
+    ((2, 2, 7, 9), (3, 2, 3, 3), 1, 0),  # stride 1 always divides: the same code path, for contrast
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", NON_DIVISIBLE)
+def test_conv_fast_non_divisible_stride_equals_naive(x_shape, w_shape, stride, pad):
+    """Floored output size, as conv_forward_naive and the course's formula; forward and backward
+    equal the naive layer's (notebook rel error < 1e-8 in float64); unreached pixels get no gradient."""
+    rng = np.random.default_rng(11)
+    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    conv_param = {"stride": stride, "pad": pad}
+    out, cache = conv_forward_fast(x, w, b, conv_param)
+    out_naive, cache_naive = conv_forward_naive(x, w, b, conv_param)
+    (N, C, H, W), (F, _, HH, WW) = x_shape, w_shape
+    H_out, W_out = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
+    assert out.shape == out_naive.shape == (N, F, H_out, W_out)
+    assert rel_error(out, out_naive) < 1e-8
+    dout = rng.standard_normal(out.shape)
+    for name, g, g_naive in zip(("dx", "dw", "db"), conv_backward_fast(dout, cache), conv_backward_naive(dout, cache_naive)):
+        assert g.shape == g_naive.shape and rel_error(g, g_naive) < 1e-8, name
+    dx = conv_backward_fast(dout, cache)[0]
+    last_row, last_col = (H_out - 1) * stride + HH - pad, (W_out - 1) * stride + WW - pad  # one past the last read
+    assert not dx[:, :, last_row:, :].any() and not dx[:, :, :, last_col:].any()
+
+
+def test_conv_fast_non_divisible_stride_numerical_gradient():
+    rng = np.random.default_rng(12)
+    x, w, b = rng.standard_normal((2, 2, 9, 8)), rng.standard_normal((3, 2, 3, 5)), rng.standard_normal(3)
+    conv_param = {"stride": 2, "pad": 1}
+    out, cache = conv_forward_fast(x, w, b, conv_param)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv_backward_fast(dout, cache)
+    assert rel_error(dx, eval_numerical_gradient_array(lambda v: conv_forward_fast(v, w, b, conv_param)[0], x, dout)) < 1e-7
+    assert rel_error(dw, eval_numerical_gradient_array(lambda v: conv_forward_fast(x, v, b, conv_param)[0], w, dout)) < 1e-7
+    assert rel_error(db, eval_numerical_gradient_array(lambda v: conv_forward_fast(x, w, v, conv_param)[0], b, dout)) < 1e-7
+
+
 def test_conv_fast_notebook_check_values():
     """The course notebook's conv_forward check (assignment-spec.md section 3) through the fast layer."""
     x = np.linspace(-0.1, 0.5, num=96).reshape(2, 3, 4, 4)
@@ -293,8 +358,10 @@ def test_conv_fast_worker_errors_reach_the_caller_and_blas_threads_are_restored(
 
 def test_conv_fast_rejects_bad_shapes():
     x = np.zeros((1, 3, 6, 6))
-    with pytest.raises(ValueError, match="divisible by stride"):
-        conv_forward_fast(x, np.zeros((2, 3, 3, 3)), np.zeros(2), {"stride": 2, "pad": 0})
+    with pytest.raises(ValueError, match="no larger than the padded input"):
+        conv_forward_fast(x, np.zeros((2, 3, 9, 3)), np.zeros(2), {"stride": 1, "pad": 1})
+    with pytest.raises(ValueError, match="stride >= 1"):
+        conv_forward_fast(x, np.zeros((2, 3, 3, 3)), np.zeros(2), {"stride": 0, "pad": 1})
     with pytest.raises(ValueError, match="channels"):
         conv_forward_fast(x, np.zeros((2, 4, 3, 3)), np.zeros(2), {"stride": 1, "pad": 1})
 
@@ -397,13 +464,15 @@ def test_fallback_gives_the_same_answers(fallback_module, dtype):
     x = rng.standard_normal((3, 2, 7, 6)).astype(dtype)
     w = rng.standard_normal((4, 2, 3, 2)).astype(dtype)
     b = rng.standard_normal(4).astype(dtype)
-    conv_param = {"stride": 2, "pad": 1}
-    out, cache = module.conv_forward_fast(x, w, b, conv_param)
-    out_n, cache_n = conv_forward_naive(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), conv_param)
-    assert_close(out, out_n, dtype)
-    dout = rng.standard_normal(out.shape).astype(dtype)
-    for g, g_n in zip(module.conv_backward_fast(dout, cache), conv_backward_naive(dout.astype(np.float64), cache_n)):
-        assert_close(g, g_n, dtype)
+    for conv_param, w_used in (({"stride": 2, "pad": 1}, w), ({"stride": 2, "pad": 0}, w[:, :, :, :1])):
+        # the second: (7 - 3) and (6 - 1) over stride 2, the width's span not divisible
+        out, cache = module.conv_forward_fast(x, w_used, b, conv_param)
+        out_n, cache_n = conv_forward_naive(x.astype(np.float64), w_used.astype(np.float64), b.astype(np.float64),
+                                            conv_param)
+        assert_close(out, out_n, dtype)
+        dout = rng.standard_normal(out.shape).astype(dtype)
+        for g, g_n in zip(module.conv_backward_fast(dout, cache), conv_backward_naive(dout.astype(np.float64), cache_n)):
+            assert_close(g, g_n, dtype)
 
     pool_param = {"pool_height": 3, "pool_width": 2, "stride": 2}  # the general path
     out, cache = module.max_pool_forward_fast(x, pool_param)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -71,6 +72,128 @@ def test_committed_kit_equals_a_fresh_build():
     assert diffs == [], "student_template/ is stale (run `grader build-template`):\n" + "\n".join(diffs)
 
 
+# A child process computing like another machine: it builds a kit, then runs `--check` on the committed one.
+OTHER_MACHINE_CHILD = """
+import json, sys
+import numpy as np
+from threadpoolctl import threadpool_info
+from grader.cli import main
+try:
+    from numpy._core._multiarray_umath import __cpu_features__
+except ImportError:  # numpy 1.x
+    from numpy.core._multiarray_umath import __cpu_features__
+
+def run(*args):
+    sys.argv = ["grader", *args]
+    try:
+        main()
+    except SystemExit as exc:
+        return exc.code
+    return 0
+
+np.ones((64, 64)) @ np.ones((64, 64))  # the BLAS loaded and running
+codes = [run("build-template", "--out", sys.argv[1]), run("build-template", "--check")]
+blas = [[p.get("internal_api"), p.get("architecture"), p.get("num_threads")]
+        for p in threadpool_info() if p.get("user_api") == "blas"]
+print(json.dumps({"codes": codes, "blas": blas, "features": sorted(k for k, v in __cpu_features__.items() if v)}))
+"""
+
+
+def _blas_here() -> list[list]:
+    from threadpoolctl import threadpool_info
+
+    np.ones((64, 64)) @ np.ones((64, 64))
+    return [[p.get("internal_api"), p.get("architecture"), p.get("num_threads")]
+            for p in threadpool_info() if p.get("user_api") == "blas"]
+
+
+def _simd_dispatch_here() -> list[str]:
+    """numpy's SIMD targets chosen at run time on this machine (beyond its baseline)."""
+    try:
+        from numpy._core import _multiarray_umath as umath
+    except ImportError:  # numpy 1.x
+        from numpy.core import _multiarray_umath as umath
+    return [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
+
+
+def _openblas_kernel(env: dict[str, str] | None = None) -> str | None:
+    """The OpenBLAS kernel (threadpoolctl's `architecture`) numpy uses in a child process with
+    these environment variables, or here (env None); None without OpenBLAS."""
+    if env is None:
+        return next((str(a) for api, a, _ in _blas_here() if api == "openblas" and a), None)
+    code = ("import json, numpy as np\nfrom threadpoolctl import threadpool_info\nnp.ones((8, 8)) @ np.ones((8, 8))\n"
+            "print(json.dumps([p.get('architecture') for p in threadpool_info() if p.get('internal_api') == 'openblas']))")
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True,
+                          timeout=60)
+    kernels = json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0 else []
+    return str(kernels[0]) if kernels and kernels[0] else None
+
+
+def _kernel_candidates() -> tuple[str, ...]:
+    """OPENBLAS_CORETYPE values this processor can run (forcing a kernel the CPU lacks crashes)."""
+    machine = platform.machine().lower()
+    if machine in ("aarch64", "arm64"):
+        return ("ARMV8",)
+    if machine not in ("x86_64", "amd64"):
+        return ()
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text(encoding="utf-8").split())
+    except OSError:
+        flags = set()
+    # SSE3 / SSE4.2 kernels run on every processor numpy's baseline allows; AVX2 ones only with AVX2 and FMA
+    return ("Prescott", "Nehalem") + (("Haswell",) if {"avx2", "fma"} <= flags else ())
+
+
+def _another_machine() -> tuple[dict[str, str], list[str]]:
+    """Environment variables that make a child process compute like another machine: another
+    OpenBLAS kernel (OPENBLAS_CORETYPE, the first this CPU runs that is not the current one), one
+    BLAS thread, and numpy's run-time SIMD targets switched off. Returns them and what they change."""
+    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    changes = []
+    if any((threads or 1) > 1 for _, _, threads in _blas_here()):
+        changes.append("BLAS threads 1")
+    kernel = _openblas_kernel()
+    if kernel:
+        for candidate in _kernel_candidates():
+            other = _openblas_kernel({"OPENBLAS_CORETYPE": candidate})  # names differ: Prescott shows as Katmai
+            if other and other != kernel:
+                env["OPENBLAS_CORETYPE"] = candidate
+                changes.append(f"OpenBLAS kernel {other} instead of {kernel}")
+                break
+    simd = _simd_dispatch_here()
+    if simd:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(simd)
+        changes.append("numpy SIMD without " + ", ".join(simd))
+    return env, changes
+
+
+def test_kit_does_not_depend_on_the_machine(tmp_path):
+    """A kit built with another BLAS kernel, thread count and SIMD level passes `--check` here, and
+    `--check` there passes on the committed kit: the build stores the same numbers on any machine
+    (up to the tolerance --check states)."""
+    env_changes, changes = _another_machine()
+    if not changes:
+        pytest.skip("no way to make this machine compute differently (one BLAS thread, no OpenBLAS, no SIMD dispatch)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(env_changes)
+    kit = tmp_path / "kit"
+    proc = subprocess.run([sys.executable, "-c", OTHER_MACHINE_CHILD, str(kit)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    child = json.loads(proc.stdout.strip().splitlines()[-1])
+    # the child did compute differently
+    if "OPENBLAS_CORETYPE" in env_changes:
+        assert [a for api, a, _ in child["blas"] if api == "openblas"] != [_openblas_kernel()], child
+    assert all(threads == 1 for _, _, threads in child["blas"]), child
+    assert not set(_simd_dispatch_here()) & set(child["features"]), child
+    # there: the kit it built, and --check of the committed kit
+    assert child["codes"] == [0, 0], (changes, proc.stdout[-3000:])
+    assert "is in sync" in proc.stdout
+    # here: --check of the kit built there
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(kit), "--check"])
+    assert result.exit_code == 0, (changes, result.output)
+
+
 def test_check_reports_every_kind_of_difference(kit, tmp_path):
     fresh, _ = kit
     stale = tmp_path / "stale"
@@ -91,6 +214,43 @@ def test_check_reports_every_kind_of_difference(kit, tmp_path):
     assert "README.md: differs" in result.output and "Dropout.ipynb: missing" in result.output
     result = CliRunner().invoke(cli, ["build-template", "--out", str(fresh), "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_check_compares_the_expected_numbers_within_a_tolerance(kit, tmp_path):
+    """`--check`: every file byte for byte, except the stored expected numbers, which another
+    machine's BLAS moves by a grid step or so: those within the stated tolerance, and a larger
+    difference is named (file, array, index, both values, tolerance)."""
+    from grader.check.public import CHECK_STEPS, GRID_BITS, grid_step, write_npz
+
+    shown = " ".join(CliRunner().invoke(cli, ["build-template", "--help"]).output.split())
+    assert f"within {CHECK_STEPS} grid steps of 2^-{GRID_BITS} of each array's scale" in shown  # the help states it
+    fresh, _ = kit
+    key = "out/layers.affine_forward[public]/out"
+    arrays = _npz(fresh)
+    step = grid_step(float(np.max(np.abs(arrays[key]))))
+    near = tmp_path / "near"
+    shutil.copytree(fresh, near)
+    arrays[key] = arrays[key] + step * np.array([[1, -2, 0], [0, 3, -1]])  # other last bits
+    write_npz(near / "public_checks" / "expectations.npz", arrays)
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(near), "--check"])
+    assert result.exit_code == 0, result.output
+    assert diff_trees(fresh, near) == ["public_checks/expectations.npz: differs from a fresh build"]  # not bytes
+
+    arrays[key][1, 2] += 2 * CHECK_STEPS * step
+    write_npz(near / "public_checks" / "expectations.npz", arrays)
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(near), "--check"])
+    assert result.exit_code == 1, result.output
+    line = " ".join(result.output.split())
+    assert f"public_checks/expectations.npz: {key}[1, 2]: committed " in line and ", fresh " in line
+    assert f"(tolerance {CHECK_STEPS * step:.3g}: {CHECK_STEPS} grid steps of 2^-44" in line
+
+    inputs = _npz(fresh)
+    x = "in/layers.affine_forward[public]/x"
+    inputs[x] = inputs[x].copy()
+    inputs[x].flat[5] = np.nextafter(inputs[x].flat[5], np.inf)  # inputs are stored exactly
+    write_npz(near / "public_checks" / "expectations.npz", inputs)
+    result = CliRunner().invoke(cli, ["build-template", "--out", str(near), "--check"])
+    assert result.exit_code == 1 and f"{x}[0, 0, 0, 5]: committed" in result.output and "exactly" in result.output
 
 
 def test_two_builds_are_byte_identical(kit, tmp_path):
@@ -125,8 +285,13 @@ def test_reference_option_gives_the_answers_of_that_reference(kit, tmp_path):
     out = tmp_path / "kit"
     result = CliRunner().invoke(cli, ["build-template", "--reference", str(ref), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert diff_trees(fresh, out) == ["public_checks/expectations.npz: differs from a fresh build"]
+    assert diff_trees(fresh, out) == ["public_checks/expectations.npz: differs from a fresh build"]  # bytes
+    # as --check compares it: the expected numbers, the first difference named
+    diffs = diff_trees(fresh, out, default_expectations_writer(PROFILE).comparators)
     default, other = _npz(fresh), _npz(out)
+    first = min(k for k in default if not np.array_equal(default[k], other[k]))  # in sorted order
+    assert len(diffs) == 1 and diffs[0].startswith(f"public_checks/expectations.npz: {first}[")
+    assert "committed" in diffs[0] and "fresh" in diffs[0] and "tolerance" in diffs[0]
     assert set(default) == set(other)
     changed = sorted(k for k in default if not np.array_equal(default[k], other[k]))
     key = "out/layers.affine_forward[public]/out"

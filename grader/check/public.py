@@ -11,11 +11,28 @@ run are judged from the student's own outputs):
     public_checks/expectations.npz  in/<task>/<key> inputs, out/<task>/<key> expected outputs
 
 Only numbers leave the reference: no code, no pickles (plain numeric arrays, loadable with
-allow_pickle=False), and never a hidden case's inputs. Both files are byte-for-byte
-deterministic (sorted JSON; a zip written member by member with fixed dates and no compression).
-Expected values are rounded to MANTISSA_BITS bits of mantissa (a relative change below 1e-11,
-far under every tolerance) so that a last-bit difference of another machine's BLAS does not
-change the committed kit's bytes.
+allow_pickle=False), and never a hidden case's inputs. Both files are written deterministically
+(sorted JSON; a zip written member by member with fixed dates and no compression).
+
+The expected values pass through BLAS and SIMD code, whose last bits depend on the machine
+(processor, BLAS kernel, thread count, numpy build): the measured differences between kernels
+reach 4.4e-14 of an array's largest magnitude, and arrays that are zero up to rounding (the
+gradient of a bias followed by batchnorm) change sign. So the stored expected values are put on
+a grid tied to the scale of the data (`quantise_outputs`):
+
+- each array is a multiple of its grid step 2^(e - GRID_BITS), where 2^(e-1) <= max|array| < 2^e:
+  an error below 2^-GRID_BITS = 5.7e-14 of the array's largest magnitude, under 6% of the
+  tightest judge's budget (a relative error of 1e-6 over a floor of 1e-6 * max|expected|, for an
+  entry near zero), and entries far below the array's scale become exact (positive) zeros;
+- an array whose largest magnitude is below ZERO_BELOW (2^-44) times its task's scale (the
+  largest magnitude among the task's expected arrays) is zero up to rounding and stored as
+  zeros: rounding noise sits near 1e-17 of the task's scale, real values at 1e-9 and above.
+
+The inputs are stored exactly (no arithmetic of the machine's makes them). A rebuild on another
+machine may still move a value by a grid step or so; `grader build-template --check` therefore
+compares the stored expected values numerically (`diff_expectations`: at most CHECK_STEPS grid
+steps of the larger of the two arrays' scales, ≤ 2^-40 ≈ 9.1e-13 of it) and everything else byte
+for byte, naming the first difference.
 
 Checking (student side, `grader check`): no reference is needed. `StoredOracle` answers the
 engine's oracle questions from those files, so the very same builder, judges, hints and cross-test
@@ -51,7 +68,9 @@ EXPECTATIONS_DIR = "public_checks"
 MANIFEST = "manifest.json"
 ARRAYS = "expectations.npz"
 FORMAT = 1
-MANTISSA_BITS = 36  # of the stored expected values (float64 has 52)
+GRID_BITS = 44  # the stored expected values: multiples of 2^-44 of the array's scale (float64 has 52 bits)
+ZERO_BELOW = 2.0**-GRID_BITS  # an array below this fraction of its task's scale is stored as zeros
+CHECK_STEPS = 8  # `build-template --check`: stored expected values may differ by this many grid steps
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold: no build time in the kit
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_ARRAYS_BYTES = 64 << 20
@@ -113,14 +132,43 @@ def _tolerances(spec) -> dict[str, dict]:
     raise TypeError(f"not a check description: {spec!r}")
 
 
-def rounded(a) -> np.ndarray:
-    """`a` as float64 with its mantissa rounded to MANTISSA_BITS bits (exact binary operations only,
-    so every machine rounds alike)."""
+def grid_step(scale: float) -> float:
+    """The grid step of an array whose largest magnitude is `scale`: 2^(e - GRID_BITS) with
+    2^(e-1) <= scale < 2^e (0.0 for scale 0)."""
+    if scale == 0.0:
+        return 0.0
+    _, e = math.frexp(scale)
+    return math.ldexp(1.0, e - GRID_BITS)
+
+
+def quantised(a) -> np.ndarray:
+    """`a` as float64 on its grid: each entry rounded (half to even) to the nearest multiple of
+    grid_step(max|a|), with exact binary operations only, so that every machine rounds alike;
+    zeros are +0.0."""
     a = np.asarray(a, dtype=np.float64)
-    mant, exp = np.frexp(a)
-    scale = float(2**MANTISSA_BITS)
-    with np.errstate(invalid="ignore"):
-        return np.ldexp(np.round(mant * scale) / scale, exp)
+    if not np.all(np.isfinite(a)):
+        raise ValueError("expected values must be finite")
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    if scale == 0.0:
+        return np.zeros_like(a)
+    _, e = math.frexp(scale)
+    # a * 2^(GRID_BITS - e) is below 2^GRID_BITS in magnitude: rint is exact there, and so is
+    # scaling back; adding 0.0 turns the -0.0 of a small negative entry into +0.0
+    return np.ldexp(np.rint(np.ldexp(a, GRID_BITS - e)), e - GRID_BITS) + 0.0
+
+
+def quantise_outputs(outputs: dict) -> dict[str, np.ndarray]:
+    """The expected arrays of one task as stored: each on its own grid (`quantised`), and those
+    whose largest magnitude is below ZERO_BELOW times the task's scale (zero up to rounding) as
+    zeros. Raises ValueError naming a non-finite array."""
+    arrays = {k: np.asarray(v, dtype=np.float64) for k, v in outputs.items()}
+    for k, v in arrays.items():
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"expected value {k!r} is not finite")
+    peaks = {k: float(np.max(np.abs(v))) if v.size else 0.0 for k, v in arrays.items()}
+    task_scale = max(peaks.values(), default=0.0)
+    return {k: np.zeros_like(v) if peaks[k] < ZERO_BELOW * task_scale else quantised(v)
+            for k, v in arrays.items()}
 
 
 # ----------------------------------------------------------------------------- writing
@@ -132,10 +180,11 @@ def _npy(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """An .npz (np.load(allow_pickle=False) reads it) whose bytes depend on the arrays only:
     members in sorted order, stored uncompressed (zlib builds differ), fixed dates and modes."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         for key in sorted(arrays):
             arr = np.asarray(arrays[key])
             if arr.dtype.hasobject or arr.dtype.kind not in "biuf":
@@ -145,6 +194,12 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
             info.create_system = 3  # unix, whatever the building machine
             info.external_attr = 0o644 << 16
             zf.writestr(info, _npy(arr))
+    return buf.getvalue()
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write npz_bytes(arrays) to `path`."""
+    Path(path).write_bytes(npz_bytes(arrays))
 
 
 def expectations_data(profile: Profile, *, oracle=None, reference: Path | None = None) -> tuple[dict, dict[str, np.ndarray]]:
@@ -165,8 +220,12 @@ def expectations_data(profile: Profile, *, oracle=None, reference: Path | None =
         outputs, info = oracle.expected(t) if p.expected else ({}, {})  # statistics need no answers
         for k, v in t.arrays.items():
             arrays[f"in/{t.name}/{k}"] = np.asarray(v)
-        for k, v in outputs.items():
-            arrays[f"out/{t.name}/{k}"] = rounded(v)
+        try:
+            stored = quantise_outputs(outputs)
+        except ValueError as exc:
+            raise ValueError(f"{t.name}: {exc}") from None
+        for k, v in stored.items():
+            arrays[f"out/{t.name}/{k}"] = v
         tasks.append({
             "name": t.name,
             "driver": t.driver,
@@ -202,7 +261,14 @@ def expectations_data(profile: Profile, *, oracle=None, reference: Path | None =
         "edition": prof.edition.name if prof.edition else None,
         "package": prof.package,
         "arrays": ARRAYS,
-        "expected_mantissa_bits": MANTISSA_BITS,
+        "expected_values": {
+            "grid_bits": GRID_BITS,
+            "zero_below": ZERO_BELOW,
+            "check_steps": CHECK_STEPS,
+            "rule": ("each out/ array is a multiple of 2^(e - grid_bits), 2^(e-1) <= max|array| < 2^e; an array "
+                     "below zero_below times its task's largest expected magnitude is stored as zeros; "
+                     "`grader build-template --check` accepts check_steps grid steps of difference"),
+        },
         "functions": {q: {"tolerances": functions[q]} for q in sorted(functions)},
         "no_public_checks": [q for q in prof.functions() if q not in functions],
         "tasks": tasks,
@@ -256,6 +322,13 @@ class PublicExpectationsWriter:
     profile: Profile
     reference: Path | None = None
 
+    @property
+    def comparators(self) -> dict[str, object]:
+        """The files this writer compares itself when a kit is checked against a fresh build
+        (kit-relative path -> compare(fresh, committed) -> first difference or None): the
+        expected values numerically, within a tolerance (see diff_expectations)."""
+        return {f"{EXPECTATIONS_DIR}/{ARRAYS}": diff_expectations}
+
     def __call__(self, kit: Path) -> list[Path]:
         bad = reference_mismatches(Path(kit), self.profile, reference=self.reference)
         if bad:
@@ -269,6 +342,84 @@ class PublicExpectationsWriter:
 
 
 # ----------------------------------------------------------------------------- reading
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an .npz read as untrusted data: size-capped, allow_pickle=False, numeric only.
+    Raises ValueError with what is wrong."""
+    try:
+        if Path(path).stat().st_size > MAX_ARRAYS_BYTES:
+            raise ValueError("too large")
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"not a readable npz of plain arrays ({str(exc) or type(exc).__name__})") from None
+    for key, arr in arrays.items():
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"array {key} is not numeric (dtype {arr.dtype})")
+    return arrays
+
+
+def _shown(x) -> str:
+    return repr(x.item() if isinstance(x, np.generic) else x)
+
+
+def _index(shape: tuple, flat: int) -> str:
+    return "[" + ", ".join(str(int(i)) for i in np.unravel_index(flat, shape)) + "]" if shape else ""
+
+
+def check_tolerance(scale: float) -> float:
+    """What `--check` accepts between a stored expected array and a fresh one whose larger
+    largest magnitude is `scale`: CHECK_STEPS grid steps, at most 2^-40 (9.1e-13) of `scale`."""
+    return CHECK_STEPS * grid_step(scale)
+
+
+def diff_expectations(fresh: Path, committed: Path) -> str | None:
+    """The first difference of the committed expectations.npz from a fresh one, in words (None
+    when they agree): the expected values (out/...) numerically, within check_tolerance() of the
+    larger of the two arrays' largest magnitudes; everything else exactly (the keys, every dtype
+    and shape, the inputs' bytes, and the file's own layout, which must be write_npz's)."""
+    try:
+        new = _load_npz(fresh)
+    except ValueError as exc:
+        return f"the fresh build is {exc}"
+    try:
+        old = _load_npz(committed)
+    except ValueError as exc:
+        return f"the committed file is {exc}"
+    for key in sorted(set(new) | set(old)):
+        if key not in old:
+            return f"{key}: missing from the committed kit"
+        if key not in new:
+            return f"{key}: in the committed kit but not in a fresh build"
+        a, b = new[key], old[key]
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return f"{key}: committed {b.dtype} {b.shape}, fresh {a.dtype} {a.shape}"
+        if key.startswith("out/") and a.dtype.kind == "f":
+            if not np.all(np.isfinite(b)):
+                flat = int(np.argmax(~np.isfinite(b).ravel()))
+                return f"{key}{_index(b.shape, flat)}: committed {_shown(b.ravel()[flat])}, not a finite number"
+            fa, fb = a.astype(np.float64), b.astype(np.float64)
+            scale = max(float(np.max(np.abs(fa))), float(np.max(np.abs(fb)))) if a.size else 0.0
+            tol = check_tolerance(scale)
+            gap = np.abs(fa - fb)
+            if np.any(gap > tol):
+                flat = int(np.argmax((gap > tol).ravel()))
+                return (f"{key}{_index(a.shape, flat)}: committed {_shown(b.ravel()[flat])}, fresh "
+                        f"{_shown(a.ravel()[flat])}, {float(gap.ravel()[flat]):.3g} apart (tolerance {tol:.3g}: "
+                        f"{CHECK_STEPS} grid steps of 2^-{GRID_BITS} of the array's scale {scale:.6g})")
+        elif a.tobytes() != b.tobytes():
+            # byte by byte per entry: -0.0 against 0.0 differs too
+            bytes_a = np.ascontiguousarray(a).view(np.uint8).reshape(a.size, -1)
+            bytes_b = np.ascontiguousarray(b).view(np.uint8).reshape(b.size, -1)
+            flat = int(np.argmax((bytes_a != bytes_b).any(axis=1)))
+            return (f"{key}{_index(a.shape, flat)}: committed {_shown(b.ravel()[flat])}, fresh "
+                    f"{_shown(a.ravel()[flat])} (compared exactly)")
+    if npz_bytes(old) != Path(committed).read_bytes():
+        return "same arrays, but not written as `grader build-template` writes them (zip layout, dates or order)"
+    return None
+
+
 
 
 @dataclass
@@ -622,6 +773,7 @@ def as_json(run: PublicRun, where: dict) -> dict:
 
 __all__ = [
     "EXPECTATIONS_DIR", "ExpectationsError", "PublicExpectationsWriter", "PublicRun", "StoredExpectations",
-    "StoredOracle", "UnknownCheck", "check_kit", "expectations_data", "public_plans", "run_public", "write_public_expectations",
+    "StoredOracle", "UnknownCheck", "check_kit", "check_tolerance", "diff_expectations", "expectations_data", "grid_step",
+    "public_plans", "quantise_outputs", "quantised", "run_public", "write_public_expectations",
 ]
 

@@ -69,12 +69,14 @@ def _float_dtype(*arrays):
 
 
 def _out_size(size, field, pad, stride, what):
-    """Output length along one axis of a convolution; the filter must tile the padded input."""
+    """Output length along one axis of a convolution: 1 + (size + 2 * pad - field) // stride, as
+    conv_forward_naive and every framework compute it (rows and columns of the padded input that
+    no filter position reaches, when the stride does not divide the span, are ignored)."""
     span = size + 2 * pad - field
-    if stride < 1 or pad < 0 or span < 0 or span % stride != 0:
+    if stride < 1 or pad < 0 or field < 1 or span < 0:
         raise ValueError(
             f"invalid conv {what}: input {size}, filter {field}, pad {pad}, stride {stride} "
-            "(need stride >= 1, pad >= 0 and (input + 2 * pad - filter) divisible by stride)"
+            "(need stride >= 1, pad >= 0 and a filter no larger than the padded input)"
         )
     return span // stride + 1
 
@@ -136,12 +138,12 @@ def conv_forward_im2col(x, w, b, conv_param):
     - x: input data, of shape (N, C, H, W)
     - w: filter weights, of shape (F, C, HH, WW)
     - b: biases, of shape (F,)
-    - conv_param: dictionary with keys 'stride' and 'pad' (zero padding on every side);
-      (H + 2 * pad - HH) and (W + 2 * pad - WW) must be multiples of the stride
+    - conv_param: dictionary with keys 'stride' and 'pad' (zero padding on every side)
 
     Returns a tuple of:
-    - out: output data, of shape (N, F, H', W'), H' = 1 + (H + 2 * pad - HH) / stride
-      and W' = 1 + (W + 2 * pad - WW) / stride, in the float dtype of the inputs
+    - out: output data, of shape (N, F, H', W'), H' = 1 + (H + 2 * pad - HH) // stride
+      and W' = 1 + (W + 2 * pad - WW) // stride (floored, as in conv_forward_naive, when the
+      stride does not divide the span), in the float dtype of the inputs
     - cache: (x, w, b, conv_param), x and w in that dtype
     """
     stride, pad = conv_param["stride"], conv_param["pad"]

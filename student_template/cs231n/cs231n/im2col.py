@@ -13,7 +13,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def _out_size(size, field, padding, stride):
-    """Output length along one axis; raises on shapes the convolution cannot tile."""
+    """Output length along one axis, 1 + (size + 2 * padding - field) // stride (floored: rows and
+    columns no filter position reaches are ignored); raises on a stride below 1, negative
+    padding, or a field larger than the padded input."""
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
     if padding < 0:
@@ -23,8 +25,6 @@ def _out_size(size, field, padding, stride):
     span = size + 2 * padding - field
     if span < 0:
         raise ValueError(f"field {field} larger than padded input {size + 2 * padding}")
-    if span % stride != 0:
-        raise ValueError(f"field {field} with stride {stride} does not tile input {size} padded by {padding}")
     return span // stride + 1
 
 
