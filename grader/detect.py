@@ -109,8 +109,7 @@ def _expectations(profile, edition) -> dict[tuple, bool]:
     out = {f: _observe(f, ref, files, ref_pkg) for f in _features(profile)}
     if edition is None:
         return out
-    for q in edition.absent:
-        out[("def", q)] = False
+    # (what an edition does not grade may still be in its files: 2025's optim.py ships solved)
     for cls, names in edition.renames.items():
         for canonical, renamed in names.items():
             out[("arg", cls, canonical)] = False
