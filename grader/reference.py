@@ -45,13 +45,17 @@ def _modules_of(root: Path, package: str) -> list[str]:
     return names
 
 
-class ReferenceTree:
-    """The modules of one course's reference packages, loaded under their own names."""
+CANONICAL = "_canonical"  # the name under which a course's reference sees the courses it builds on
 
-    def __init__(self, root: Path, packages: tuple[str, ...]):
+
+class ReferenceTree:
+    """The modules of one course's reference packages, loaded under their own names; `base`
+    trees (the courses it builds on) are importable as `_canonical.<package>.<module>`."""
+
+    def __init__(self, root: Path, packages: tuple[str, ...], base: tuple["ReferenceTree", ...] = ()):
         self.root = Path(root).resolve()
         self.packages = tuple(packages)
-        self.modules: dict[str, ModuleType] = {}
+        self.modules: dict[str, ModuleType] = self._canonical(base)
         for pkg in self.packages:
             if not (self.root / pkg / "__init__.py").is_file():
                 raise ReferenceNotFound(f"no package {pkg!r} in the reference folder {self.root} "
@@ -65,10 +69,26 @@ class ReferenceTree:
                         importlib.import_module(name)
             finally:
                 sys.path.remove(str(self.root))
-            self.modules = {k: v for k, v in sys.modules.items() if self._ours(k)}
+            self.modules.update({k: v for k, v in sys.modules.items() if self._ours(k)})
+
+    @staticmethod
+    def _canonical(base) -> dict[str, ModuleType]:
+        """sys.modules entries making the base trees' modules importable under CANONICAL."""
+        if not base:
+            return {}
+        top = ModuleType(CANONICAL)
+        top.__path__ = []  # a package: its submodules are the entries below
+        out = {CANONICAL: top}
+        for tree in base:
+            for name, module in tree.modules.items():
+                if not name.startswith(CANONICAL):
+                    out[f"{CANONICAL}.{name}"] = module
+                    if "." not in name:
+                        setattr(top, name, module)
+        return out
 
     def _ours(self, name: str) -> bool:
-        return name.split(".", 1)[0] in self.packages
+        return name.split(".", 1)[0] in (*self.packages, CANONICAL)
 
     @contextlib.contextmanager
     def _swapped(self):
@@ -97,16 +117,20 @@ class ReferenceTree:
         return self.module(name)
 
 
-def reference_tree(root: Path, packages) -> ReferenceTree:
+def reference_tree(root: Path, packages, base: tuple[ReferenceTree, ...] = ()) -> ReferenceTree:
     """The loaded tree of `packages` under `root` (cached per process)."""
-    key = (str(Path(root).resolve()), tuple(packages))
+    key = (str(Path(root).resolve()), tuple(packages), tuple(str(b.root) for b in base))
     with _LOCK:
         if key not in _TREES:
-            _TREES[key] = ReferenceTree(Path(root), tuple(packages))
+            _TREES[key] = ReferenceTree(Path(root), tuple(packages), base)
         return _TREES[key]
 
 
 def load_reference(profile, root: Path | None = None) -> ReferenceTree:
-    """The reference tree of a course profile (root: another folder holding the same packages)."""
+    """The reference tree of a course profile (root: another folder holding the same packages),
+    with the trees of the courses it builds on importable as `_canonical.<package>...`."""
+    from .courses import get_profile
+
+    base = tuple(load_reference(get_profile(name)) for name in profile.builds_on)
     return reference_tree(Path(root) if root is not None else profile.paths.reference,
-                          tuple(p.name for p in profile.packages))
+                          tuple(p.name for p in profile.packages), base)

@@ -124,3 +124,34 @@ def test_a_submission_of_no_known_course_gets_a_clear_status(tmp_path):
     results = json.loads(r.stdout)
     assert r.returncode == 1 and results["status"] == "error" and results["tests"] == []
     assert "no known course matches" in results["course"]["error"]
+
+
+def test_a_course_built_on_another_borrows_its_given_files_and_reuses_its_maths(tmp_path):
+    """A second course whose reference delegates the same maths to the first course's reference
+    (`_canonical`), inside its solution blocks, and takes a given file from it (`borrows`): its
+    kit shows neither, and a solved submission grades in full."""
+    courses = tmp_path / "courses"
+    twin = courses / "twin"
+    shutil.copytree(TINY, twin)
+    layers = twin / "reference" / "tinynet" / "layers.py"
+    text = layers.read_text()
+    text = text.replace("    out = x * a  # (N, D)\n",
+                        "    from _canonical.tinynet import layers as canonical\n"
+                        "    out, _ = canonical.scale_forward(x, a)  # the first course's maths\n")
+    layers.write_text(text)
+    init = twin / "__init__.py"
+    init.write_text(init.read_text().replace('name="tiny"', 'name="twin"').replace(
+        "    total_points=10.0,", '    total_points=10.0,\n    builds_on=("tiny",),\n'
+        '    borrows={"tinynet/given.py": "tiny:tinynet/__init__.py"},'))
+    shutil.copytree(TINY, courses / "tiny")
+    kit = tmp_path / "kit"
+    r = grader("build-template", "--profile", "twin", "--out", str(kit), courses=courses)
+    assert r.returncode == 0, r.stderr
+    assert "_canonical" not in (kit / "tinynet" / "layers.py").read_text()
+    assert (kit / "tinynet" / "given.py").is_file()  # borrowed, shipped as given code
+    sub = shutil.copytree(kit, tmp_path / "sol")
+    shutil.copyfile(TINY / "reference" / "tinynet" / "layers.py", sub / "tinynet" / "layers.py")
+    r = grader("grade", str(sub), "--profile", "twin", "--no-notebooks", "--json", "--out", str(tmp_path / "out"),
+               courses=courses)
+    results = json.loads(r.stdout)
+    assert r.returncode == 0 and results["score"] == 10, [t for t in results["tests"] if t["status"] != "passed"]

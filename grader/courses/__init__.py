@@ -19,7 +19,9 @@ import dataclasses
 import hashlib
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -127,8 +129,51 @@ def _import_course(folder: Path, builtin: bool):
 def course_paths(name: str, folder: Path, builtin: bool) -> CoursePaths:
     if builtin:
         return CoursePaths(folder, PROJECT_ROOT / "reference" / name, PROJECT_ROOT / "notebooks" / name,
-                           PROJECT_ROOT / "student_template" / name)
-    return CoursePaths(folder, folder / "reference", folder / "notebooks", folder / "kit")
+                           PROJECT_ROOT / "student_template" / name, PROJECT_ROOT / "reference" / name)
+    return CoursePaths(folder, folder / "reference", folder / "notebooks", folder / "kit", folder / "reference")
+
+
+def _borrowed(prof: Profile) -> dict[str, Path]:
+    """Course-root path -> the other course's reference file it is taken from."""
+    out = {}
+    for rel, spec in prof.borrows.items():
+        other, _, path = spec.partition(":")
+        if other == prof.name:
+            raise ProfileError(prof.name, f"borrows {rel}", "a course cannot borrow from itself")
+        out[rel] = get_profile(other).paths.reference / path
+    return out
+
+
+def _composed(prof: Profile) -> Path:
+    """The tree the grader uses: the course's own reference plus what it borrows, written once
+    per content (a folder named by the hash of its files, reused by later processes)."""
+    files: dict[str, Path] = {}
+    source = prof.paths.source
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            files[path.relative_to(source).as_posix()] = path
+    for rel, path in _borrowed(prof).items():
+        if rel in files:
+            raise ProfileError(prof.name, f"borrows {rel}", "the course's own reference already has this file")
+        if not path.is_file():
+            raise ProfileError(prof.name, f"borrows {rel}", f"no such file {path}")
+        files[rel] = path
+    digest = hashlib.sha256()
+    for rel, path in sorted(files.items()):
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    cache = Path(tempfile.gettempdir()) / f"grader-reference-{os.getuid()}"
+    target = cache / f"{prof.name}-{digest.hexdigest()[:16]}"
+    if not target.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{prof.name}-", dir=cache))
+        for rel, path in files.items():
+            (building / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, building / rel)
+        try:
+            os.rename(building, target)
+        except OSError:  # another process composed it first
+            shutil.rmtree(building, ignore_errors=True)
+    return target
 
 
 def get_profile(name: str | None = None, edition: str | None = None) -> Profile:
@@ -149,6 +194,8 @@ def get_profile(name: str | None = None, edition: str | None = None) -> Profile:
             if prof.name != name:
                 raise ProfileError(name, "name", f"the folder declares {name!r} but PROFILE is named {prof.name!r}")
             prof = dataclasses.replace(prof, paths=course_paths(name, folder, builtin))
+            if prof.borrows:
+                prof = dataclasses.replace(prof, paths=dataclasses.replace(prof.paths, reference=_composed(prof)))
             validate(prof)
             _LOADED[name] = prof
         prof = _LOADED[name]
@@ -178,6 +225,9 @@ def validate(prof: Profile) -> None:
         raise ProfileError(prof.name, entry, problem)
 
     paths = prof.paths
+    for other in prof.builds_on:
+        if other == prof.name or other not in available():
+            fail("builds_on", f"no other course named {other!r}")
     if not prof.packages or not prof.student_packages:
         fail("packages", "at least one student package is needed")
     for pkg in prof.packages:

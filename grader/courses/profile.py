@@ -245,12 +245,17 @@ class Package:
 
 @dataclass(frozen=True)
 class CoursePaths:
-    """Where a course's content lives: its profile folder, reference tree, master notebooks, kit."""
+    """Where a course's content lives: its profile folder, reference tree, master notebooks, kit.
+
+    reference is the tree the grader uses: the course's own reference folder (`source`, the one
+    an instructor edits), completed with the files it borrows from other courses (Profile.borrows)
+    when it borrows any."""
 
     profile: Path
     reference: Path
     notebooks: Path
     kit: Path
+    source: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -291,6 +296,11 @@ class Profile:
     models: class name -> ScoredModel of the classes notebooks may train.
     readme: a function (profile, report) -> the kit README text.
     total_points: when given, what every edition's points must add up to.
+    borrows: files of this course's tree taken verbatim from another course's reference, as
+    {"utils/data_utils.py": "cs231n:cs231n/data_utils.py"} (given code shared by courses: one
+    copy in the project). builds_on: courses whose reference modules this course's reference
+    may import as `_canonical.<package>.<module>` inside its solution blocks (the same maths,
+    written once; the kit never sees them).
     """
 
     name: str
@@ -315,6 +325,8 @@ class Profile:
     readme: Callable | None = None
     requirements: tuple[str, ...] = ()  # packages the course's notebooks import (beyond numpy)
     total_points: float | None = None
+    borrows: Mapping[str, str] = field(default_factory=dict)
+    builds_on: tuple[str, ...] = ()
     default: bool = False  # the profile commands use when none is named
     task_timeout: float = 10.0
     import_timeout: float = 20.0
