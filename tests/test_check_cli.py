@@ -321,7 +321,7 @@ def test_public_judges_need_only_the_stored_answers(stored):
 
 
 def test_public_cases_are_the_notebooks_checks(stored):
-    """The public model cases reproduce spec §3's check values (the reference's answers on them)."""
+    """The public model cases reproduce the notebooks' check values (the reference's answers on them)."""
     out = stored.outputs
     assert float(out["fc_net.FullyConnectedNet[public]"]["r0.loss"]) == pytest.approx(2.3004790897684924, abs=1e-10)
     assert float(out["fc_net.FullyConnectedNet[public_batchnorm]"]["r0.loss"]) == pytest.approx(2.2611955101340957,
@@ -454,11 +454,13 @@ def test_expectations_from_another_grader_version_are_a_setup_error(tmp_path, no
 def test_terminal_table_is_coloured():
     from rich.console import Console
 
+    from grader.results import TestRecord
+
     run = PublicRun([
-        {"name": "layers.affine_forward[public]", "function": "layers.affine_forward", "status": "passed",
-         "rel_error": 3e-12, "output": "out: rel error 3.00e-12", "not_implemented": False},
-        {"name": "layers.relu_forward[public]", "function": "layers.relu_forward", "status": "error",
-         "rel_error": None, "output": "not implemented: relu_forward: out is None", "not_implemented": True},
+        TestRecord("layers.affine_forward[public]", "passed", 0.0, 0.0, 3e-12, "out: rel error 3.00e-12",
+                   function="layers.affine_forward"),
+        TestRecord("layers.relu_forward[public]", "error", 0.0, 0.0, None, "not implemented: relu_forward: out is None",
+                   function="layers.relu_forward", not_implemented=True),
     ], 1.0, [])
     buf = io.StringIO()
     print_rich(run, Console(file=buf, force_terminal=True, width=120))

@@ -100,7 +100,7 @@ def test_hidden_cases_cover_awkward_shapes(built):
 
 
 def test_public_expected_values_match_the_course_check_values(built):
-    """The oracle run on the public inputs gives spec §3's numbers (the profile's public
+    """The oracle run on the public inputs gives the notebooks' check values (docs/courses/cs231n.md) (the profile's public
     inputs are the notebooks' ones)."""
     oracle = built.oracle
     task = {p.task.name: p.task for p in built.plans}

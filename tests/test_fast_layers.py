@@ -313,7 +313,7 @@ def test_conv_fast_non_divisible_stride_numerical_gradient():
 
 
 def test_conv_fast_notebook_check_values():
-    """The course notebook's conv_forward check (assignment-spec.md section 3) through the fast layer."""
+    """The course notebook's conv_forward check (docs/courses/cs231n.md) through the fast layer."""
     x = np.linspace(-0.1, 0.5, num=96).reshape(2, 3, 4, 4)
     w = np.linspace(-0.2, 0.3, num=144).reshape(3, 3, 4, 4)
     b = np.linspace(-0.1, 0.2, num=3)

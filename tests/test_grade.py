@@ -1,6 +1,6 @@
 """grade_submission end to end, with the real sandbox: the reference scores full marks, the
-unsolved kit zero, every classic bug is caught (and named), alternative correct code passes,
-and submissions in any reasonable shape are found and graded."""
+unsolved kit zero, and submissions in any reasonable shape are found and graded (every
+catalogued bug and alternative of every profile: tests/test_profiles.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from grader.grade import grade_submission, render_table, seed_for, submission_na
 from grader.results import TOP_KEYS, validate
 
 PROFILE = get_profile("cs231n")
-MUTANTS, ALTERNATIVES, EDITABLE = PROFILE.mutants, PROFILE.alternatives, PROFILE.editable
+EDITABLE = PROFILE.editable
 
 
 def build(dest, edits=(), **kw):
@@ -93,27 +93,6 @@ def test_unsolved_submission_scores_zero_with_not_implemented_errors(tmp_path):
     for t in results["tests"]:
         assert t["status"] == "error", t
         assert "not implemented" in t["output"], t
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_each_classic_bug_is_caught_by_the_tests_of_the_function_it_breaks(tmp_path, mutant):
-    results = grade(build(tmp_path / mutant.name, mutant.edits), tmp_path, only=set(mutant.functions))
-    groups = by_function(results)
-    failing = []
-    for fn in mutant.functions:
-        bad = [t for t in groups[fn] if t["status"] != "passed"]
-        assert bad, f"{mutant.name}: no test of {fn} failed"
-        failing += bad
-    if mutant.hint:
-        assert any(mutant.hint in t["output"] for t in failing), [t["output"] for t in failing]
-
-
-@pytest.mark.parametrize("variant", ALTERNATIVES, ids=lambda v: v.name)
-def test_alternative_correct_implementations_pass(tmp_path, variant):
-    results = grade(build(tmp_path / variant.name, variant.edits), tmp_path, only=set(variant.functions))
-    assert set(variant.functions) <= set(by_function(results))
-    bad = [t for t in results["tests"] if t["status"] != "passed"]
-    assert not bad, bad
 
 
 def _zip(folder: Path, archive: Path) -> Path:

@@ -22,7 +22,7 @@ def check_inputs():
     return w, dw, state
 
 
-# ---------------------------------------------------------------- check values (spec §3)
+# ---------------------------------------------------------------- the notebooks' check values
 
 
 def test_sgd_momentum_check_values():
@@ -69,7 +69,7 @@ def test_adam_check_values_and_t_incremented_before_use():
         [0.38774145, 0.44031188, 0.49288093, 0.54544852, 0.59801459]])
     assert np.max(np.abs(next_w - expected_next_w)) < 1e-8  # printed to 8 decimals
 
-    # A rule that used t = 5 (no increment first) is off by about 1.5e-3 (spec §3).
+    # A rule that used t = 5 (no increment first) is off by about 1.5e-3.
     m_new = 0.9 * m + 0.1 * dw
     v_new = 0.999 * v + 0.001 * dw**2
     stale_t = w - 1e-2 * (m_new / (1 - 0.9**5)) / (np.sqrt(v_new / (1 - 0.999**5)) + 1e-8)

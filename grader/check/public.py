@@ -1,7 +1,7 @@
 """The public checks of the student kit: stored expectations, and `grader check`'s run of them.
 
 Writing (instructor side, `grader build-template`): the engine builds every plan of the profile;
-the plans whose tests are all "visible" (spec §3's public cases, the same for every submission)
+the plans whose tests are all "visible" (the notebooks' public cases, the same for every submission)
 are the public subset. Their inputs and the reference's answers on them are stored in the kit
 (answers only where a judge compares with them: dropout statistics and the Solver's overfitting
 run are judged from the student's own outputs):
@@ -57,6 +57,7 @@ import numpy as np
 from ..courses import get_profile
 from ..courses.profile import Profile
 from ..errors import SetupError
+from ..results import TestRecord
 from ..sandbox import Limits, Task
 from .judge import Verdict
 from .oracle import ReferenceOracle
@@ -573,19 +574,19 @@ def find_expectations(start: Path) -> tuple[Path | None, list[Path]]:
 
 @dataclass
 class PublicRun:
-    tests: list[dict]
+    tests: list[TestRecord]
     seconds: float
     unchecked: list[str]
     report: dict = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
-        return bool(self.tests) and all(t["status"] == "passed" for t in self.tests)
+        return bool(self.tests) and all(t.status == "passed" for t in self.tests)
 
     def counts(self) -> dict[str, int]:
         c = {"passed": 0, "failed": 0, "error": 0, "not_implemented": 0}
         for t in self.tests:
-            c["not_implemented" if t["not_implemented"] else t["status"]] += 1
+            c["not_implemented" if t.not_implemented else t.status] += 1
         return c
 
 
@@ -645,8 +646,8 @@ def run_public(workdir: Path, stored: StoredExpectations, *, only: set[str] | No
     for d in b.defs:
         v = verdicts.get(d.name) or Verdict("error", "no result (grader bug)")
         rel = v.rel_error if v.rel_error is not None and math.isfinite(v.rel_error) else None
-        tests.append({"name": d.name, "function": d.function, "status": v.status, "rel_error": rel,
-                      "output": v.output, "not_implemented": bool(v.not_implemented)})
+        tests.append(TestRecord(d.name, v.status, 0.0, 0.0, rel, v.output, d.visibility, function=d.function,
+                                not_implemented=bool(v.not_implemented)))  # the public run scores nothing
     unchecked = [q for q in stored.manifest["no_public_checks"] if not only]
     return PublicRun(tests, time.monotonic() - started, unchecked, report)
 
@@ -703,7 +704,7 @@ _STYLE = {"pass": "green", "FAIL": "bold red", "ERROR": "bold red", "todo": "yel
 
 
 def _label(t: dict) -> str:
-    return "todo" if t["not_implemented"] else _LABEL[t["status"]]
+    return "todo" if t.not_implemented else _LABEL[t.status]
 
 
 def _shown_name(name: str) -> str:
@@ -714,7 +715,7 @@ def _shown_name(name: str) -> str:
 
 
 def _err(t: dict) -> str:
-    return "" if t["rel_error"] is None else f"{t['rel_error']:.1e}"
+    return "" if t.rel_error is None else f"{t.rel_error:.1e}"
 
 
 def summary(run: PublicRun) -> str:
@@ -735,7 +736,7 @@ def footer(run: PublicRun) -> list[str]:
 
 def render_plain(run: PublicRun, width: int = 120) -> str:
     """The table without colour (pipes, logs, tests)."""
-    rows = [(_shown_name(t["name"]), _label(t), _err(t), " ".join(t["output"].split())) for t in run.tests]
+    rows = [(_shown_name(t.name), _label(t), _err(t), " ".join(t.output.split())) for t in run.tests]
     name_w = max([len(r[0]) for r in rows] + [len("function")])
     lines = [f"{'function':<{name_w}}  {'status':<6} {'error':>8}  hint"]
     room = max(width - name_w - 19, 30)
@@ -757,7 +758,7 @@ def print_rich(run: PublicRun, console) -> None:
     table.add_column("hint", overflow="fold")
     for t in run.tests:
         label = _label(t)
-        table.add_row(_shown_name(t["name"]), f"[{_STYLE[label]}]{label}[/]", _err(t), t["output"])
+        table.add_row(_shown_name(t.name), f"[{_STYLE[label]}]{label}[/]", _err(t), t.output)
     console.print(table)
     console.print()
     lines = footer(run)
@@ -768,7 +769,9 @@ def print_rich(run: PublicRun, console) -> None:
 
 def as_json(run: PublicRun, where: dict) -> dict:
     return {**where, "status": "passed" if run.passed else "failed", "counts": run.counts(),
-            "seconds": round(run.seconds, 3), "tests": run.tests, "unchecked": run.unchecked}
+            "seconds": round(run.seconds, 3), "unchecked": run.unchecked,
+            "tests": [{"name": t.name, "function": t.function, "status": t.status, "rel_error": t.rel_error,
+                       "output": t.output, "not_implemented": t.not_implemented} for t in run.tests]}
 
 
 __all__ = [

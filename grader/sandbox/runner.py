@@ -1,6 +1,6 @@
 """Parent side of the sandbox: run tasks in confined child processes, collect plain numbers.
 
-Trust model (design.md): this module runs in the trusted grading process. It never imports,
+Trust model (docs/architecture.md, README): this module runs in the trusted grading process. It never imports,
 unpickles or evaluates anything a student wrote. Student code runs only in `child.py`, started
 with `python -I` in a new session, a minimal environment and a private working folder; the
 child confines itself (rlimits, namespaces, unprivileged uid) before any student code loads.

@@ -146,7 +146,7 @@ def _two_layer_public():
 def _fc_public(normalization=None):
     """The FullyConnectedNets notebook's initial-loss check (seed 231, N, D, H1, H2, C = 2, 15, 20,
     30, 10, weight_scale 5e-2): X and y, then the weights drawn in the reference's order, so the
-    reference's loss at reg 0 is spec §3's 2.3004790897684924 (batchnorm 2.2611955101340957,
+    reference's loss at reg 0 is the notebook's 2.3004790897684924 (batchnorm 2.2611955101340957,
     layernorm 2.2378310041)."""
 
     def make():
@@ -512,7 +512,7 @@ MODELS = (
                                     "num_classes": 3, "weight_scale": 1e-1},
                         input_shape=(3, 6, 6), N=3, classes=3, dtype="float32"),
         ),
-        # A conv net's loss has many relu/max kinks: its numeric check is looser (spec §3).
+        # A conv net's loss has many relu/max kinks: its numeric check is looser (relative errors reach 1e-2).
         numeric_tol=Tol(float64=1e-2, float32=1e-1, floor64=1e-3),
         hints=("reg_variants", "float_pad"),
         uses=FC_USES + ("layer_utils.conv_relu_pool_forward", "layer_utils.conv_relu_pool_backward"),
