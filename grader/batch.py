@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import EXIT_INTERNAL, EXIT_SETUP, SetupError
+from . import regrade
+from .feedback import write_feedback_pages
 from .report import write_class_report
 from .results import ResultsError, function_points, make_results, validate, write_results
 
@@ -61,6 +63,23 @@ CREATE TABLE IF NOT EXISTS submissions (
     finished TEXT,
     message TEXT,
     functions TEXT
+)
+"""
+# What each grading depended on (grader.regrade), added to ledgers written before them.
+KEY_COLUMNS = ("profile", "grader_version", "profile_hash", "reference_hash")
+GRADINGS = """
+CREATE TABLE IF NOT EXISTS gradings (
+    name TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL,
+    max_score REAL,
+    profile TEXT,
+    grader_version TEXT,
+    profile_hash TEXT,
+    reference_hash TEXT,
+    reason TEXT,
+    previous TEXT
 )
 """
 
@@ -93,6 +112,8 @@ class BatchSummary:
     found: int
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # --resume: unchanged and already finished
+    stale: list[str] = field(default_factory=list)  # --resume: regraded because their grading was stale
+    feedback: Path | None = None  # the folder of the feedback pages
     statuses: dict[str, str] = field(default_factory=dict)  # every submission in the ledger
     ledger: Path | None = None
     gradebook: Path | None = None
@@ -164,6 +185,11 @@ def open_ledger(out_dir: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(Path(out_dir) / LEDGER)
         db.execute(SCHEMA)
+        have = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
+        for column in KEY_COLUMNS:
+            if column not in have:
+                db.execute(f"ALTER TABLE submissions ADD COLUMN {column} TEXT")
+        db.execute(GRADINGS)
         db.commit()
     except sqlite3.DatabaseError as exc:
         raise BatchError(f"{Path(out_dir) / LEDGER}: not a usable gradebook ledger ({exc}); "
@@ -171,22 +197,50 @@ def open_ledger(out_dir: Path) -> sqlite3.Connection:
     return db
 
 
+def why_grade(db: sqlite3.Connection, entry: Entry, out_dir: Path) -> str:
+    """Why `entry` must be graded ("" when the ledger's grading of it still holds): new, changed,
+    unfinished, or stale (graded by another grader version, profile or reference; grader.regrade)."""
+    row = db.execute("SELECT fingerprint, status, profile, grader_version, profile_hash, reference_hash "
+                     "FROM submissions WHERE name = ?", (entry.name,)).fetchone()
+    if row is None:
+        return "new"
+    if row[0] != entry.fingerprint:
+        return "the submission changed"
+    if row[1] not in FINISHED or not (out_dir / RESULTS_FOLDER / entry.name / "results.json").is_file():
+        return "unfinished"
+    edition = None
+    try:
+        results = json.loads((out_dir / RESULTS_FOLDER / entry.name / "results.json").read_text(encoding="utf-8"))
+        course = results.get("course") if isinstance(results.get("course"), dict) else {}
+        edition = course.get("edition")
+    except (OSError, ValueError):
+        return "unfinished"
+    now = regrade.grading_keys(row[2], edition)
+    what = [w for w, old, new in zip(("the grader", "the profile", "the reference"), row[3:6], now) if old != new]
+    return f"regrade: {' and '.join(what)} changed" if what else ""
+
+
 def _finished_unchanged(db: sqlite3.Connection, entry: Entry, out_dir: Path) -> bool:
-    row = db.execute("SELECT fingerprint, status FROM submissions WHERE name = ?", (entry.name,)).fetchone()
-    return (row is not None and row[0] == entry.fingerprint and row[1] in FINISHED
-            and (out_dir / RESULTS_FOLDER / entry.name / "results.json").is_file())
+    return why_grade(db, entry, out_dir) == ""
 
 
-def record(db: sqlite3.Connection, entry: Entry, outcome: Outcome) -> None:
+def record(db: sqlite3.Connection, entry: Entry, outcome: Outcome, *, reason: str = "", previous: str = "") -> None:
     r = outcome.results
     acc = r["accuracy"]["value"] if isinstance(r.get("accuracy"), dict) else None
+    version, p_hash, r_hash = regrade.keys_of(r)
+    finished = time.strftime("%Y-%m-%dT%H:%M:%S")
     with db:
         db.execute(
-            "INSERT OR REPLACE INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO submissions (name, source, fingerprint, status, score, max_score, accuracy, "
+            "seconds, finished, message, functions, profile, grader_version, profile_hash, reference_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.name, str(entry.path), entry.fingerprint, r["status"], r["score"], r["max_score"], acc,
-             round(outcome.seconds, 3), time.strftime("%Y-%m-%dT%H:%M:%S"), outcome.message[:STDERR_TAIL],
-             json.dumps(function_points(r))),
+             round(outcome.seconds, 3), finished, outcome.message[:STDERR_TAIL],
+             json.dumps(function_points(r)), r.get("profile") or "", version, p_hash, r_hash),
         )
+        db.execute("INSERT INTO gradings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (entry.name, finished, r["status"], r["score"], r["max_score"], r.get("profile") or "", version,
+                    p_hash, r_hash, reason, previous))
 
 
 def write_gradebook(db: sqlite3.Connection, path: Path) -> Path:
@@ -421,12 +475,19 @@ def batch_grade(
         if not resume:
             with db:
                 db.execute("DELETE FROM submissions")
-        todo = []
+        regrade.clear_cache()  # profiles and references may have changed since an earlier batch in this process
+        todo, reasons = [], {}
         for e in entries:
-            if resume and _finished_unchanged(db, e, out_dir):
+            why = why_grade(db, e, out_dir) if resume else "graded again (no --resume)"
+            if not why:
                 summary.skipped.append(e.name)
             else:
                 todo.append(e)
+                reasons[e.name] = why
+        summary.stale = sorted(n for n, why in reasons.items() if why.startswith("regrade:"))
+        # nothing is lost: a previous results.json moves to results/NAME/history/ before its regrade
+        previous = {e.name: regrade.archive(out_dir / RESULTS_FOLDER / e.name)
+                    or regrade.latest(out_dir / RESULTS_FOLDER / e.name) for e in todo}
         if timeout is None:
             s = prof.notebook_settings
             timeout = (s.total_timeout + 1800.0) if notebooks and prof.notebooks else 1800.0
@@ -438,18 +499,25 @@ def batch_grade(
                 for e in todo}
         by_name = {e.name: e for e in todo}
         echo(f"{len(entries)} submissions found; {len(summary.skipped)} already graded and unchanged; "
-             f"grading {len(todo)} " + (f"on the Dask cluster at {scheduler}" if scheduler else
-                                        f"with {n_workers} worker(s)"))
+             + (f"{len(summary.stale)} stale (graded by another grader, profile or reference); " if summary.stale
+                else "")
+             + f"grading {len(todo)} " + (f"on the Dask cluster at {scheduler}" if scheduler else
+                                          f"with {n_workers} worker(s)"))
         run = _run_dask if scheduler else _run_local
         for report_name, report in run(list(jobs.values()), n_workers, scheduler):
             outcome = outcome_of(jobs[report_name], report, prof)
-            record(db, by_name[report_name], outcome)
+            before = previous.get(report_name)
+            record(db, by_name[report_name], outcome, reason=reasons.get(report_name, ""),
+                   previous=before.relative_to(out_dir).as_posix() if before else "")
+            regrade.write_delta(out_dir / RESULTS_FOLDER / report_name, before, outcome.results,
+                                reasons.get(report_name, ""))
             summary.graded.append(report_name)
             r = outcome.results
             echo(f"  {report_name:<24} {r['status']:<8} {r['score']:7.1f} / {r['max_score']:g}  {outcome.seconds:6.1f} s"
                  + (f"  {_last_line(outcome.message)[:100]}" if outcome.message else ""))
         summary.statuses = dict(db.execute("SELECT name, status FROM submissions ORDER BY name").fetchall())
         summary.gradebook = write_gradebook(db, out_dir / GRADEBOOK)
+        summary.feedback = write_feedback_pages(out_dir, list(summary.statuses), echo=echo)
         summary.report = write_class_report(out_dir, list(summary.statuses), profile=profile or "detected per submission")
     finally:
         db.close()

@@ -4,7 +4,10 @@ What course staff look at after a batch: how many submissions ended how, the sco
 distribution, which functions the class got wrong and the failure seen most often for each,
 and one row per submission with its first failing test. Everything shown is read from the
 results.json files the grading processes wrote; text that came from student code (error
-messages, printed output) is HTML-escaped by the template, never interpreted.
+messages, printed output) is HTML-escaped by the template, never interpreted. A hidden test's
+output appears only as grader.disclose allows (its verdict, never its inputs or expected
+values); each submission links to its feedback page (feedback/NAME.html), and a regrade's
+changes (old score, new score, the tests whose verdict changed) have their own section.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from pathlib import Path
 
 import jinja2
 
+from .disclose import shown_output
+from .regrade import read_delta
 from .results import function_points
 
 REPORT = "gradebook.html"
@@ -52,10 +57,21 @@ code { font-size: 0.95em; }
 <td>{% if f.top_failure %}{{ f.top_failure }} <em>({{ f.top_count }})</em>{% endif %}</td></tr>
 {% endfor %}</table>
 
+{% if regrades %}
+<h2 id="regrades">Regrade changes</h2>
+<p>Submissions whose score or test verdicts changed at their last grading (the previous results are kept in
+<code>results/NAME/history/</code>).</p>
+<table><tr><th>submission</th><th>old score</th><th>new score</th><th>why</th><th>tests whose verdict changed</th></tr>
+{% for d in regrades %}<tr class="regrade" data-submission="{{ d.name }}"><td><a href="feedback/{{ d.name }}.html">{{ d.name }}</a></td>
+<td class="num">{{ "%g"|format(d.old_score or 0) }}</td><td class="num">{{ "%g"|format(d.new_score or 0) }}</td><td>{{ d.reason }}</td>
+<td>{% for c in d.changed[:8] %}<code>{{ c.name }}</code> {{ c.old or "-" }} &rarr; {{ c.new or "-" }}{% if not loop.last %}; {% endif %}{% endfor %}{% if d.changed|length > 8 %} and {{ d.changed|length - 8 }} more{% endif %}</td></tr>
+{% endfor %}</table>
+{% endif %}
+
 <h2>Submissions</h2>
 <table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>first failing test</th></tr>
 {% for r in rows %}<tr>
-<td><a href="results/{{ r.name }}/results.json">{{ r.name }}</a></td><td class="{{ r.status }}">{{ r.status }}</td>
+<td><a href="feedback/{{ r.name }}.html">{{ r.name }}</a> <small>(<a href="results/{{ r.name }}/results.json">json</a>)</small></td><td class="{{ r.status }}">{{ r.status }}</td>
 <td class="num">{{ "%.1f"|format(r.score) }}</td><td class="num">{{ "%.1f"|format(r.percent) }}</td>
 <td class="num">{% if r.accuracy is not none %}{{ "%.3f"|format(r.accuracy) }}{% endif %}</td>
 <td class="num">{{ "%.1f"|format(r.seconds) }}</td>
@@ -115,8 +131,10 @@ def _histogram(percents: list[float]) -> str:
 def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: str = "") -> Path:
     """Write out_dir/gradebook.html from out_dir/results/NAME/results.json for each of `names`."""
     out_dir = Path(out_dir)
-    rows, functions = [], {}
+    rows, functions, regrades = [], {}, []
     for name in sorted(names):
+        if (d := read_delta(out_dir / "results" / name)) is not None:
+            regrades.append(dict(d, name=name))
         try:
             results = json.loads((out_dir / "results" / name / "results.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -129,14 +147,14 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
             name=name, status=results["status"], score=results["score"], max_score=results["max_score"],
             percent=100 * results["score"] / results["max_score"] if results["max_score"] else 0.0,
             accuracy=acc.get("value") if isinstance(acc, dict) else None, seconds=results["execution_time"],
-            first_failure=(first["name"], _first_line(first["output"]) or first["status"]) if first else None,
+            first_failure=(first["name"], _first_line(shown_output(first)) or first["status"]) if first else None,
         ))
         if results["status"] != "graded":
             continue  # a submission that could not be graded says nothing about the functions
         first_failures: dict[str, str] = {}
         for t in results["tests"]:
             if t["status"] != "passed":
-                first_failures.setdefault(t["name"].split("[")[0], _first_line(t["output"]) or t["status"])
+                first_failures.setdefault(t["name"].split("[")[0], _first_line(shown_output(t)) or t["status"])
         for fn, (got, most) in function_points(results).items():
             stats = functions.setdefault(fn, FunctionStats(fn))
             stats.max_points = max(stats.max_points, most)
@@ -152,7 +170,7 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
         scores=scores, mean=statistics.fmean(scores) if scores else 0.0,
         median=statistics.median(scores) if scores else 0.0, max_score=max_score,
         histogram=_histogram([r["percent"] for r in graded]) if graded else "",
-        functions=list(functions.values()),
+        functions=list(functions.values()), regrades=regrades,
     )
     path = out_dir / REPORT
     tmp = path.with_suffix(".html.tmp")
