@@ -54,7 +54,7 @@ def hints(test: dict) -> list[str]:
     """The classic bugs the grader named for this test (the course's hint texts)."""
     found = []
     for m in _HINT.finditer(str(test.get("output") or "")):
-        text = m.group(1).strip().rstrip(".")
+        text = m.group(1).split(". ")[0].strip().rstrip(".")  # the hint, not the notes after it
         if text and text not in found:
             found.append(text[:_MAX_HINT])
     return found
