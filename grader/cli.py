@@ -100,8 +100,10 @@ def profiles_command(as_json: bool) -> None:
                    "unpacks to) [$CIFAR10_PATH].")
 @click.option("--json", "as_json", is_flag=True, help="Print results.json instead of a table.")
 @click.option("--seed", type=int, default=None, help="Seed of the hidden inputs [derived from the submission name].")
+@click.option("--html", "html", is_flag=True,
+              help="Also write the student's feedback page, OUT/feedback.html (hidden tests show their verdict only).")
 def grade(submission: Path, profile: str | None, edition: str | None, out_dir: Path | None, no_notebooks: bool,
-          data: Path | None, as_json: bool, seed: int | None) -> None:
+          data: Path | None, as_json: bool, seed: int | None, html: bool) -> None:
     """Grade one SUBMISSION (a folder or a .zip) with the full hidden suite; writes results.json.
 
     Without --profile, the course and its edition are detected from the submission's files
@@ -122,11 +124,15 @@ def grade(submission: Path, profile: str | None, edition: str | None, out_dir: P
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     results = grade_submission(submission, profile=profile, edition=edition, out_dir=out_dir,
                                notebooks=not no_notebooks, data=data, seed=seed)
+    if html:
+        from .feedback import write_feedback
+
+        page = write_feedback(results, out_dir / "feedback.html", notebooks=out_dir / "notebooks")
     if as_json:
         click.echo(json.dumps(results, indent=2))
     else:
         click.echo(render_table(results))
-        click.echo(f"results written to {out_dir / 'results.json'}")
+        click.echo(f"results written to {out_dir / 'results.json'}" + (f"; feedback page: {page}" if html else ""))
     sys.exit(EXIT_OK if _all_passed(results) else EXIT_FAILED)
 
 
@@ -207,7 +213,10 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Grade on a Dask cluster (e.g. tcp://host:8786) instead of local workers; the grader must be "
                    "installed on its workers and SUBMISSIONS and --out visible to them at the same paths.")
-@click.option("--resume", is_flag=True, help="Keep submissions the ledger already graded and that did not change.")
+@click.option("--resume", is_flag=True,
+              help="Keep submissions the ledger already graded that did not change and whose grading is not stale "
+                   "(same grader, profile and reference); regrade the others, keeping their previous results in "
+                   "results/NAME/history/ and their changes in the class report and feedback pages.")
 @click.option("--profile", default=None, help=PROFILE_HELP.replace("[the default course]",
                                                                    "[detected per submission]"))
 @click.option("--edition", default=None, help=EDITION_HELP.replace("[the course's own kit]",
@@ -241,8 +250,105 @@ def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str 
                           echo=click.echo)
     counts = sorted(Counter(summary.statuses.values()).items())
     click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in counts) or 'empty'}); "
-               f"report: {summary.report}; ledger: {summary.ledger}")
+               f"report: {summary.report}; feedback pages: {summary.feedback}/NAME.html; ledger: {summary.ledger}")
     sys.exit(EXIT_OK if summary.all_graded else EXIT_FAILED)
+
+
+@cli.group("export")
+def export_group() -> None:
+    """Export to where courses grade: a Gradescope autograder, grades for an LMS."""
+
+
+@export_group.command("gradescope")
+@click.option("--profile", default=None, help=PROFILE_HELP)
+@click.option("--edition", default=None, help=EDITION_HELP)
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), default=Path("autograder.zip"),
+              show_default=True, help="The bundle to upload as the assignment's autograder.")
+@click.option("--data", "data", type=click.Path(path_type=Path, exists=True), default=None,
+              help="The data set's archive, shipped inside the zip [the profile's default location, $CIFAR10_PATH].")
+@click.option("--data-url", default=None, metavar="URL",
+              help="Instead of shipping the data set, setup.sh downloads it from URL when Gradescope builds the image.")
+@click.option("--data-sha256", default=None, metavar="HEX", help="With --data-url: the archive's sha256, checked.")
+@click.option("--no-notebooks", is_flag=True, help="Grade the code only (no notebooks executed, no data set shipped).")
+@click.option("--hidden-visibility", type=click.Choice(["after_published", "after_due_date", "hidden", "visible"]),
+              default="after_published", show_default=True,
+              help="Gradescope visibility of the hidden tests (their verdict only, never their inputs or expected "
+                   "values); public tests are always visible.")
+def export_gradescope(profile: str | None, edition: str | None, out: Path, data: Path | None, data_url: str | None,
+                      data_sha256: str | None, no_notebooks: bool, hidden_visibility: str) -> None:
+    """Write the zip Gradescope's programming assignments take as their autograder (setup.sh,
+    run_autograder, the grader, the course and its data; docs/gradescope.md)."""
+    from .gradescope import build_bundle
+
+    if data and data_url:
+        raise SetupError("give --data or --data-url, not both")
+    report = build_bundle(_profile(profile, edition), out, data=data, data_url=data_url, data_sha256=data_sha256,
+                          notebooks=not no_notebooks, hidden_visibility=hidden_visibility)
+    click.echo(report.summary())
+    click.echo("upload it on the assignment's Configure Autograder page (docs/gradescope.md)")
+    sys.exit(EXIT_OK)
+
+
+@export_group.command("grades")
+@click.argument("batch_dir", required=False, default=Path("grader-batch"), type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["canvas", "moodle", "csv"]), required=True,
+              help="canvas: Canvas's gradebook import CSV; moodle: Moodle's CSV grade import; csv: every column.")
+@click.option("--roster", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True,
+              help="CSV mapping each submission name to a student (docs/lms.md).")
+@click.option("--out", "out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The file to write [BATCH_DIR/grades-FORMAT.csv].")
+@click.option("--assignment", default=None, help="The grade column's name in the LMS [the course's title].")
+@click.option("--assignment-id", default=None, help="Canvas: the assignment's id, to update that column.")
+@click.option("--points", type=float, default=None, help="Scale grades to this many points [the course's maximum].")
+@click.option("--settings", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="Course settings JSON: due, grace_minutes, per_day_percent, cap_percent (docs/lms.md).")
+@click.option("--due", default=None, help="Due date and time, ISO 8601 with its time zone (e.g. 2026-02-10T23:59-08:00).")
+@click.option("--grace-minutes", type=float, default=None, help="Minutes after the due time without penalty.")
+@click.option("--per-day", "per_day", type=float, default=None, help="Percent of the score taken per day late (or part).")
+@click.option("--cap", type=float, default=None, help="At most this percent taken.")
+def export_grades(batch_dir: Path, fmt: str, roster: Path, out: Path | None, assignment: str | None,
+                  assignment_id: str | None, points: float | None, settings: Path | None, due: str | None,
+                  grace_minutes: float | None, per_day: float | None, cap: float | None) -> None:
+    """Write a batch's grades (BATCH_DIR, the --out of `grader batch`) in an LMS's import format.
+
+    Every roster student and every graded submission appears: students without a submission
+    get an empty grade, submissions no roster row names are listed (and written to a
+    separate file), never dropped silently. Late penalties: raw, penalty and final per student.
+    """
+    from .lms import LatePolicy, export_grades as run_export
+
+    policy = LatePolicy.from_options(settings=settings, due=due, grace_minutes=grace_minutes, per_day=per_day,
+                                     cap=cap)
+    report = run_export(batch_dir, fmt=fmt, roster=roster, out=out, assignment=assignment,
+                        assignment_id=assignment_id, points=points, policy=policy)
+    click.echo(report.summary())
+    sys.exit(EXIT_OK if not report.problems else EXIT_FAILED)
+
+
+@cli.group("gradescope", hidden=True)
+def gradescope_group() -> None:
+    """What the Gradescope bundle runs (setup.sh and run_autograder call these)."""
+
+
+@gradescope_group.command("run")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=Path("/autograder"),
+              show_default=True, help="Gradescope's autograder folder (source/, submission/, results/).")
+def gradescope_run(root: Path) -> None:
+    """Grade ROOT/submission and write ROOT/results/results.json in Gradescope's format."""
+    from .gradescope import run
+
+    run(root, echo=click.echo)
+    sys.exit(EXIT_OK)
+
+
+@gradescope_group.command("check")
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False), required=True)
+def gradescope_check(source: Path) -> None:
+    """setup.sh's last step: the installed grader loads the bundle's course and finds its data."""
+    from .gradescope import check_source
+
+    click.echo(check_source(source))
+    sys.exit(EXIT_OK)
 
 
 @cli.command()
