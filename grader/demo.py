@@ -77,7 +77,11 @@ def run_demo(*, out_dir: Path, profile: Profile, echo: Callable[[str], None] = p
     if planted:
         ok = False
         echo(f"\nUNEXPECTED: results.json files outside the results folder: {planted}")
+    pages = [ex.name for ex in profile.examples if not (summary.feedback / f"{ex.name}.html").is_file()]
+    if pages:
+        ok = False
+        echo(f"\nUNEXPECTED: no feedback page for {', '.join(pages)}")
     echo(f"\nresults.json of each submission: {graded}/NAME/results.json; gradebook: {summary.gradebook}; "
-         f"class report: {summary.report}")
+         f"class report: {summary.report}; each student's feedback page: {summary.feedback}/NAME.html")
     echo("Demo verdicts: " + ("all as expected." if ok else "SOME UNEXPECTED (see above)."))
     return ok

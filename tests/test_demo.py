@@ -16,3 +16,7 @@ def test_demo_reaches_every_expected_verdict(tmp_path):
     gradebook = (tmp_path / "demo" / "batch" / "gradebook.csv").read_text().splitlines()
     assert len(gradebook) == 1 + 9 and gradebook[1].startswith("alice,graded,100.0,100.0,")
     assert (tmp_path / "demo" / "kit" / "public_checks" / "manifest.json").is_file()
+    pages = sorted(p.stem for p in (tmp_path / "demo" / "batch" / "feedback").glob("*.html"))
+    assert pages == sorted(["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"])
+    report = (tmp_path / "demo" / "batch" / "gradebook.html").read_text()
+    assert all(f'href="feedback/{name}.html"' in report for name in pages)
