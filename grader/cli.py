@@ -325,9 +325,38 @@ def export_grades(batch_dir: Path, fmt: str, roster: Path, out: Path | None, ass
     sys.exit(EXIT_OK if not report.problems else EXIT_FAILED)
 
 
-@cli.group("gradescope", hidden=True)
+@cli.group("gradescope")
 def gradescope_group() -> None:
-    """What the Gradescope bundle runs (setup.sh and run_autograder call these)."""
+    """Try a Gradescope bundle locally; what the bundle runs (setup.sh and run_autograder call
+    `check` and `run`)."""
+
+
+@gradescope_group.command("try")
+@click.argument("bundle", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("submission", type=click.Path(path_type=Path, exists=True))
+@click.option("--metadata", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="A submission_metadata.json to give the run [a made-up one].")
+@click.option("--keep", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Lay the /autograder root out in this folder and keep it (results/stdout has the log).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results.json Gradescope would get.")
+def gradescope_try(bundle: Path, submission: Path, metadata: Path | None, keep: Path | None, as_json: bool) -> None:
+    """Run BUNDLE's run_autograder on SUBMISSION as Gradescope would (a temporary /autograder
+    root; this environment's grader instead of the image's) and show what students would see."""
+    from .gradescope import try_bundle
+
+    meta = json.loads(metadata.read_text(encoding="utf-8")) if metadata else None
+    results = try_bundle(bundle, submission, metadata=meta, keep=keep)
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+    else:
+        click.echo(results["output"])
+        for t in results["tests"]:
+            if t["status"] != "passed":
+                click.echo(f"  {t['status']:<6} [{t['visibility']}] {t['name']}: {t['output'][:150]}")
+        passed = sum(t["status"] == "passed" for t in results["tests"])
+        click.echo(f"Gradescope score {results['score']:g}; {passed} of {len(results['tests'])} tests passed; "
+                   "results.json valid against Gradescope's documented format")
+    sys.exit(EXIT_OK)
 
 
 @gradescope_group.command("run")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import tempfile
 import time
 import zipfile
@@ -432,6 +433,58 @@ def build_bundle(profile, out: Path, *, data: Path | None = None, data_url: str 
     os.replace(tmp, out)
     report.bytes = out.stat().st_size
     return report
+
+
+def try_bundle(bundle: Path, submission: Path, *, metadata: dict | None = None, python: str | None = None,
+               keep: Path | None = None) -> dict:
+    """Run `bundle` on `submission` (a folder or a .zip) as Gradescope would, in a temporary root
+    laid out as /autograder (source/, submission/, results/, submission_metadata.json), with the
+    grader of this environment instead of the image's; returns the results.json it wrote
+    (validated). keep: lay the root out there and leave it (else it is removed)."""
+    import shutil
+    import subprocess
+
+    from .courses import COURSES_ENV
+
+    bundle, submission = Path(bundle), Path(submission)
+    if not zipfile.is_zipfile(bundle):
+        raise SetupError(f"{bundle}: not a zip (build one with `grader export gradescope`)")
+    if not submission.exists():
+        raise SetupError(f"submission not found: {submission}")
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="autograder-"))
+    try:
+        if keep and root.exists():
+            shutil.rmtree(root)
+        (root / "source").mkdir(parents=True)
+        (root / "results").mkdir()
+        with zipfile.ZipFile(bundle) as zf:
+            zf.extractall(root / "source")
+        for name in ("setup.sh", "run_autograder", CONFIG):
+            if not (root / "source" / name).is_file():
+                raise SetupError(f"{bundle}: no {name} at the root of the zip")
+        shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+        if zipfile.is_zipfile(submission):  # Gradescope hands run_autograder the files, unzipped
+            with zipfile.ZipFile(submission) as zf:
+                zf.extractall(root / "submission")
+        elif submission.is_dir():
+            shutil.copytree(submission, root / "submission", symlinks=True)
+        else:
+            (root / "submission").mkdir()
+            shutil.copy(submission, root / "submission" / submission.name)
+        meta = metadata or {"id": 0, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                            "users": [{"email": "student@example.edu", "id": 0, "name": "Local Try"}],
+                            "previous_submissions": []}
+        (root / "submission_metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != COURSES_ENV}  # the bundle brings its own courses
+        env.update({ROOT_ENV: str(root), "AUTOGRADER_PYTHON": python or sys.executable})
+        proc = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True)
+        (root / "results" / "stdout").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+        results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+        validate_gradescope(results)
+        return results
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def check_source(source: Path) -> str:

@@ -216,6 +216,21 @@ def test_the_schema_rejects_what_gradescope_does_not_document():
             validate_gradescope(bad)
 
 
+def test_cli_tries_a_bundle_locally(tiny, tmp_path):
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+
+    prof, bundle = tiny
+    examples.build(prof, tmp_path / "erin", prof.mutants[0].edits)
+    result = CliRunner().invoke(cli, ["gradescope", "try", str(bundle), str(tmp_path / "erin"),
+                                      "--keep", str(tmp_path / "root")])
+    assert result.exit_code == 0, result.output
+    assert "Graded as tiny" in result.output and "layers.scale_backward[public]" in result.output
+    assert (tmp_path / "root" / "results" / "results.json").is_file()
+    assert "valid against Gradescope's documented format" in result.output
+
+
 @pytest.mark.slow
 def test_the_cs231n_bundle_grades_code_end_to_end(tmp_path):
     prof = get_profile("cs231n")
