@@ -11,7 +11,14 @@ error saying why), and the batch goes on. The ledger (gradebook.sqlite, one row 
 is written only by this process, one transaction per outcome, so an interrupted batch loses at
 most the submissions in flight; --resume grades only those. gradebook.csv is rewritten from the
 ledger at the end: one row per submission, its status, score and accuracy, and the points of
-each checked function; gradebook.html (grader/report.py) shows the same for people.
+each checked function; gradebook.html (grader/report.py) shows the same for people, and
+feedback/NAME.html (grader/feedback.py) is each student's page.
+
+Regrades (grader/regrade.py, docs/regrades.md): the ledger records per grading the grader
+version and hashes of the profile and the reference (the `gradings` table keeps every grading);
+--resume also regrades the stale gradings. A previous results.json moves to
+results/NAME/history/ before its submission is graded again, and results/NAME/delta.json says
+what changed.
 """
 
 from __future__ import annotations

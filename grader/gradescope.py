@@ -260,8 +260,14 @@ def run(root: Path, *, echo=print) -> dict:
     except SetupError as exc:
         echo(f"error: {exc}")
         gs = failure_results("The autograder could not grade this submission because of a problem of its own "
-                             f"set-up, not of your work; the course staff have been told: {exc}",
+                             f"set-up, not of your work (the course staff can see the details in its log): {exc}",
                              time.monotonic() - started)
+    except Exception:  # noqa: BLE001 - a results.json whatever happens (Gradescope's best practice)
+        import traceback
+
+        echo(traceback.format_exc())
+        gs = failure_results("The autograder failed on this submission (an internal error of the grader, not of "
+                             "your work; the course staff can see the details in its log).", time.monotonic() - started)
     write_json_atomic(gs, target)
     return gs
 

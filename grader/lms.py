@@ -232,7 +232,7 @@ def read_batch(batch_dir: Path) -> list[Graded]:
     if not ledger.is_file():
         raise ExportError(f"{ledger} not found: give the --out folder of a `grader batch`")
     try:
-        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True) as db:
+        with sqlite3.connect(ledger.resolve().as_uri() + "?mode=ro", uri=True) as db:
             rows = db.execute("SELECT name, status, score, max_score, source, message FROM submissions "
                               "ORDER BY name").fetchall()
     except sqlite3.DatabaseError as exc:
