@@ -250,3 +250,31 @@ def test_the_cs231n_bundle_grades_code_end_to_end(tmp_path):
             _check_hidden(results)
     finally:
         shutil.rmtree(root.parent, ignore_errors=True)
+
+
+def test_the_data_set_is_downloaded_at_image_build_when_not_shipped(tmp_path):
+    prof = get_profile("cs231n")
+    url = "https://data.example.org/cifar-10-python.tar.gz"
+    report = build_bundle(prof, tmp_path / "ag.zip", data_url=url, data_sha256="ab" * 32)
+    with zipfile.ZipFile(report.path) as zf:
+        setup = zf.read("setup.sh").decode()
+        config = json.loads(zf.read("gradescope.json"))
+        assert not any(n.startswith("data/") for n in zf.namelist())
+    assert config["notebooks"] and config["data"] == "data/cifar-10-python.tar.gz"
+    assert url in setup and "ab" * 32 in setup and setup.index(url) < setup.index("gradescope check")
+
+
+@pytest.mark.slow
+@pytest.mark.cifar
+def test_the_data_set_ships_inside_the_bundle(tmp_path, cifar10_path):
+    prof = get_profile("cs231n")
+    report = build_bundle(prof, tmp_path / "ag.zip", data=cifar10_path)
+    root = tmp_path / "root"
+    with zipfile.ZipFile(report.path) as zf:
+        config = json.loads(zf.read("gradescope.json"))
+        info = zf.getinfo(config["data"])
+        assert info.compress_type == zipfile.ZIP_STORED and info.file_size > 100e6
+        zf.extractall(root / "source")
+    from grader.gradescope import check_source
+
+    assert "ready" in check_source(root / "source")
