@@ -45,6 +45,14 @@ def _root() -> Path:
     return root
 
 
+def _remove(root: Path) -> None:
+    shutil.rmtree(root, ignore_errors=True)
+    try:
+        root.parent.rmdir()  # the last one out removes the folder of roots
+    except OSError:
+        pass
+
+
 def _install(bundle: Path) -> Path:
     """Lay the bundle out as Gradescope does: source/ is the zip's contents, run_autograder beside it."""
     root = _root()
@@ -122,7 +130,7 @@ def test_the_bundle_grades_reference_kit_and_a_mutant_end_to_end(tiny):
         check = subprocess.run([sys.executable, "-m", "grader", "gradescope", "check", "--source",
                                 str(root / "source")], env=env, capture_output=True, text=True, timeout=120)
         assert check.returncode == 0 and "ready" in check.stdout, check.stderr
-        subs = root.parent / f"{root.name}-subs"
+        subs = root / "examples"
         examples.build(prof, subs / "reference")
         examples.build(prof, subs / "kit", strip=True)
         # the mutant also tries to read the bundle: if it could, its public forward test would fail
@@ -158,7 +166,7 @@ def test_the_bundle_grades_reference_kit_and_a_mutant_end_to_end(tiny):
         shown = [t for t in mut["tests"] if t["name"] == "layers.scale_backward[public]"][0]
         assert "sum it over the batch" in shown["output"]  # a public test shows everything
     finally:
-        shutil.rmtree(root.parent, ignore_errors=True)
+        _remove(root)
 
 
 def test_a_broken_setup_still_writes_results(tiny, tmp_path):
@@ -170,7 +178,7 @@ def test_a_broken_setup_still_writes_results(tiny, tmp_path):
         results = _run(root, tmp_path / "sub")
         assert results["score"] == 0 and "set-up" in results["output"] and results["tests"] == []
     finally:
-        shutil.rmtree(root.parent, ignore_errors=True)
+        _remove(root)
 
 
 def _results(tests):
@@ -249,7 +257,7 @@ def test_the_cs231n_bundle_grades_code_end_to_end(tmp_path):
         for results in (ref, kit, mut):
             _check_hidden(results)
     finally:
-        shutil.rmtree(root.parent, ignore_errors=True)
+        _remove(root)
 
 
 def test_the_data_set_is_downloaded_at_image_build_when_not_shipped(tmp_path):
