@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 from nbhelpers import ONLY, by_name, fc_spec, make_notebook, profile, submission, tiny_cifar, write_notebook
 
-import grader.grade
 from grader.courses.profile import NotebookSettings, NotebookSpec
 from grader.cli import cli
 from grader.courses import get_profile

@@ -210,7 +210,7 @@ def test_seed_comes_from_the_submission_name():
 
 def test_hidden_inputs_differ_between_submissions_but_public_ones_do_not(tmp_path):
     """Two students get different hidden inputs: a grade cannot be copied from another's run."""
-    from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+    from grader.check import oracle as check_oracle, plan as check_plan
 
     oracle = check_oracle.ReferenceOracle(get_profile())
     a = check_plan.build(PROFILE, seed_for("alice"), oracle, only={"layers.affine_forward"})
