@@ -11,10 +11,11 @@ Pipeline for one submission (each a small step below):
             a hung or dead kernel detected; the model exported as plain arrays
 5. write    the executed notebook into the output folder, always (on failure, what there is)
 
-CIFAR-10 for the child: a folder holding the real training batches and a stand-in test_batch
-(a copy of data_batch_5), so the notebooks run unchanged while the real test images, on which
-the parent scores (grader.score), stay out of the child's sight: the real data's folder is
-covered by an empty tmpfs in the child's mount namespace.
+CIFAR-10 for the child: a folder inside its working copy holding the real training batches and
+a stand-in test_batch (a copy of data_batch_5), so the notebooks run unchanged while the real
+test images, on which the parent scores (grader.score), stay out of the child's sight: the child
+sees only the sandbox's allowlist (grader/sandbox/view.py), of which the real data's folder is
+never part (it is also named as hidden, should an allowed folder hold it).
 
 Nothing here imports or evaluates student code: notebooks are parsed as JSON, results come
 back as float64 arrays and small JSON through the sandbox.
@@ -68,7 +69,7 @@ class DataError(Exception):
 @dataclass(frozen=True)
 class CifarSource:
     """Where the real CIFAR-10 is: an archive ("tar") or the batch folder ("dir"), and the
-    folder hidden from the sandbox so its test images stay unseen."""
+    folder never shown to the sandbox, even inside an allowed one, so its test images stay unseen."""
 
     kind: str
     location: Path

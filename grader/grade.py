@@ -22,6 +22,7 @@ from .integrity import load_manifest
 from .paths import CIFAR10_ENV, default_cifar10, reference_dir
 from .results import make_results, render_table, write_results
 from .sandbox import Limits
+from .sandbox.isolation import combine
 from .submission import SubmissionError, assemble_workdir, find_package, open_submission
 
 __all__ = ["DataError", "grade_submission", "render_table", "submission_name", "seed_for"]
@@ -92,11 +93,13 @@ def grade_submission(
             oracle = oracle or engine.ReferenceOracle(prof.package)
             run = engine.run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
             tests, accuracy = run.tests, None
+            isolation = {"checks": run.report.get("isolation")}
             if with_notebooks:
                 nb_tests, accuracy = notebook_step(prof, root, package, work.path, Path(out_dir), cifar, no_data,
-                                                   limits=limits, locked=locked)
+                                                   limits=limits, locked=locked, isolation=isolation)
                 tests = tests + nb_tests
-            results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy)
+            results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy,
+                                   combine(isolation))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     write_results(results, Path(out_dir))
@@ -119,13 +122,14 @@ def _cifar(data: Path | str | None) -> tuple[CifarSource | None, str]:
 
 def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path, out_dir: Path,
                   cifar: CifarSource | None, no_data: str, *, limits: Limits | None = None,
-                  locked: dict | None = None) -> tuple[list[dict], dict | None]:
+                  locked: dict | None = None, isolation: dict | None = None) -> tuple[list[dict], dict | None]:
     """Execute the profile's notebooks, score their models: (tests, the accuracy section).
 
     Per notebook: `notebook.<Name>` (max score 0: did it run, which cells failed, which locked
     cells were restored) and, when the profile scores its model, `notebook.<Name>[accuracy]`
     carrying the points. The results.json `accuracy` section is that of the first notebook (in
-    the profile's order) whose model was scored; null when none was."""
+    the profile's order) whose model was scored; null when none was. `isolation`, if given, gets
+    the notebooks' sandbox record under "notebooks"."""
     from .score import load_holdout, score_notebook
 
     settings = prof.notebook_settings
@@ -135,6 +139,8 @@ def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path
     holdout = None
     if cifar is not None and any(r.status == "executed" and r.spec.formula is not None for r in runs):
         holdout = load_holdout(cifar, settings.mean_images)
+    if isolation is not None:
+        isolation["notebooks"] = next((r.isolation for r in runs if r.isolation), None)
     tests: list[dict] = []
     section = None
     for run in runs:
@@ -146,11 +152,10 @@ def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path
         if run.spec.formula is None or not run.spec.variable:
             continue
         warnings = []
-        masked = run.isolation.get("masked") or []
-        if cifar is not None and run.status == "executed" and not any(
-                str(cifar.hide) == m or str(cifar.hide).startswith(m.rstrip("/") + "/") for m in masked):
+        if cifar is not None and run.status == "executed" and run.isolation.get("filesystem") not in (
+                "allowlist", "landlock"):
             warnings.append("warning: the sandbox could not hide the real test images from the notebook on this "
-                            "machine (no mount namespace), so they were not guaranteed unseen")
+                            "machine (no allowlist of what it may read), so they were not guaranteed unseen")
         scored = score_notebook(run, holdout, skip_reason=no_data, warnings=warnings)
         tests.append(scored.test)
         if section is None and scored.section is not None:

@@ -1,4 +1,7 @@
-"""results.json (design.md): building, validating, writing, and the readable table for stdout."""
+"""results.json (design.md): building, validating, writing, and the readable table for stdout.
+
+Beyond design.md's keys, `isolation` records what the sandbox achieved for the grading (mode,
+namespaces, filesystem view, uid, network, limits; see grader.sandbox.isolation)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from pathlib import Path
 TEST_STATUSES = ("passed", "failed", "error", "skipped")
 RUN_STATUSES = ("graded", "error", "timeout")
 VISIBILITIES = ("visible", "hidden", "after_published")
-TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy")
+TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy",
+            "isolation")
 TEST_KEYS = ("name", "status", "score", "max_score", "rel_error", "output", "visibility")
 
 
@@ -20,8 +24,11 @@ class ResultsError(ValueError):
 
 
 def make_results(submission: str, profile: str, status: str, tests: list[dict], seconds: float,
-                 accuracy: dict | None = None) -> dict:
-    """The results dict in design.md's key order; score and max_score summed from the tests."""
+                 accuracy: dict | None = None, isolation: dict | None = None) -> dict:
+    """The results dict in design.md's key order; score and max_score summed from the tests.
+
+    isolation: what the sandbox achieved for this grading (grader.sandbox.isolation; the weakest
+    of its runs), None when no student code ran (e.g. the submission could not be opened)."""
     return {
         "submission": submission,
         "profile": profile,
@@ -31,6 +38,7 @@ def make_results(submission: str, profile: str, status: str, tests: list[dict], 
         "execution_time": round(seconds, 3),
         "tests": tests,
         "accuracy": accuracy,
+        "isolation": isolation,
     }
 
 
@@ -81,6 +89,10 @@ def validate(results: dict) -> None:
                 raise ResultsError(f"accuracy {key} must be a finite number")
         if not 0 <= acc["value"] <= 1:
             raise ResultsError(f"accuracy value {acc['value']} is not a fraction in [0, 1]")
+    iso = results["isolation"]
+    if iso is not None and (not isinstance(iso, dict) or not isinstance(iso.get("mode"), str)
+                            or not isinstance(iso.get("full"), bool) or not isinstance(iso.get("missing"), list)):
+        raise ResultsError("isolation must be null or {mode, full, missing, ...}")
 
 
 def write_results(results: dict, out_dir: Path) -> Path:
@@ -121,4 +133,8 @@ def render_table(results: dict, width: int = 120) -> str:
     if results["accuracy"] is not None:
         a = results["accuracy"]
         lines.append(f"accuracy ({a['split']}): {a['value']:.4f} -> {a['points_fraction']:.2f} of the points ({a['formula']})")
+    if results.get("isolation") is not None:
+        from .sandbox.isolation import describe
+
+        lines.append(f"sandbox: {describe(results['isolation'])}")
     return "\n".join(lines)
