@@ -57,7 +57,7 @@ CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 24, 36, 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}  # no glibc wrapper
 # Landlock (the same numbers on every architecture)
 SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
@@ -432,7 +432,10 @@ def _wait_status(pid: int) -> int:
 
 def _relay_exit(pid: int) -> None:
     """Outside the new pid namespace: wait for its init, then die the way the harness died."""
-    status = _wait_status(pid)
+    _relay_status(_wait_status(pid))
+
+
+def _relay_status(status: int) -> None:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
     elif os.WIFEXITED(status) and os.WEXITSTATUS(status) > 128:
@@ -462,6 +465,58 @@ def _init(harness: int) -> None:
             os._exit(72)
         if pid == harness:
             os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+
+
+def _children() -> list[int]:
+    kids = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return kids
+
+
+def _supervise(libc: _Libc, job: dict) -> None:
+    """Without a pid namespace: this process (the runner's child) becomes the subreaper of all
+    that follows and forks the harness, which runs in a process group of its own (the one the
+    runner kills). When the harness ends, this process kills every process left (a setsid
+    daemon, its children: orphans come back to a subreaper) and dies the way the harness did.
+    Only the harness returns."""
+    _prctl(libc, PR_SET_CHILD_SUBREAPER, 1)
+    _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    pid = os.fork()
+    if not pid:
+        os.setpgid(0, 0)
+        return
+    for fd in (job["cmd_fd"], job["status_fd"]):
+        os.close(fd)  # the harness's pipes: their ends must close when it dies
+    status = None
+    while status is None:
+        try:
+            done, st = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(72)
+        if done == pid:
+            status = st
+    for _ in range(1000):  # each round kills what the last one orphaned
+        left = _children()
+        if not left:
+            break
+        for kid in left:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except OSError:
+                pass
+        for kid in left:
+            try:
+                os.waitpid(kid, 0)
+            except (ChildProcessError, InterruptedError):
+                pass
+    _relay_status(status)
 
 
 def _namespaces(libc: _Libc, job: dict, record: dict, root: bool, uid: int, gid: int) -> None:
@@ -520,7 +575,10 @@ def confine(job: dict, record: dict) -> None:
     if mode == "namespaces":
         record["stage"] = "namespaces"  # a failure from here on is the mode's (the parent may try another)
         _namespaces(libc, job, record, root, uid if dropping else os.getuid(), gid if dropping else os.getgid())
-    elif mode not in ("landlock", "none"):
+    elif mode in ("landlock", "none"):
+        _supervise(libc, job)  # only the harness returns
+        record["reaper"] = "supervisor"
+    else:
         raise ValueError(f"unknown sandbox mode {mode!r}")
 
     record["stage"] = "privileges"

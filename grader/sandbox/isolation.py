@@ -6,7 +6,9 @@ report show it.
      "namespaces": ["ipc", "mount", "net", "pid", "user"], "filesystem": "allowlist" | "landlock" | "host",
      "pids": "private" | "host", "network": "isolated" | "no TCP (Landlock)" | "host",
      "uid": int, "privileges": str, "limits": {"as": ..., "cpu": ..., ...}, "landlock_abi": int | null,
-     "view": {"read_only": [...], "writable": [...]} | null, "fallbacks": {mode: why it failed}, "errors": [...]}
+     "view": {"read_only": [...], "writable": [...]} | null, "sys_path": [the child's import path],
+     "fallbacks": {mode: why it failed}, "errors": [...]}
+(paths inside the job folder, which is gone after the run, are shown as <job>/...)
 
 The full set: the allowlist root file system (mount namespace + pivot_root), a pid namespace,
 no network, not uid 0, and every resource limit (address space, CPU, file size, open files,
@@ -73,6 +75,7 @@ def summarize(record: dict, *, requested: str, privileges: str, view: dict | Non
                      + (list(view["private_tmp"]) if s["filesystem"] == "allowlist" else [])}
         if view.get("left_out"):
             s["view"]["left_out"] = list(view["left_out"])
+    s["sys_path"] = [shown(p) for p in record.get("sys_path", [])]
     s["missing"] = missing(s)
     s["full"] = not s["missing"]
     return s

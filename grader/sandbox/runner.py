@@ -317,19 +317,26 @@ class _Child:
         self.out_total = 0
         self.record: dict = {}
         self.init_pidfd: int | None = None
+        self.harness: int | None = None
 
     def watch_namespace(self) -> None:
-        """Remember the pid namespace's init (the relay's only child) so kill() can wait for it.
+        """Remember the pid namespace's init (the relay's only child) so kill() can wait for it;
+        without a pid namespace, the harness (the supervisor's only child) so kill() can end it first.
 
         Its exit comes only after the kernel has killed and reaped every process inside, so
         waiting for it means no student process outlives the run. Called right after "ready",
         before any student code ran, while the relay still parents the init."""
-        if self.record.get("pids") != "private":
+        private = self.record.get("pids") == "private"
+        if not private and self.record.get("reaper") != "supervisor":
             return
         try:
             children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-            if len(children) == 1:
+            if len(children) == 1 and private:
                 self.init_pidfd = os.pidfd_open(int(children[0]))
+            elif len(children) == 1:
+                # no pid namespace: the harness's process group is killed first, the supervisor
+                # (our child, a subreaper) then kills whatever left that group and exits
+                self.harness = int(children[0])
         except (AttributeError, OSError, ValueError):
             self.init_pidfd = None  # no pidfds or no children file: kill() cannot wait, as before
 
@@ -428,6 +435,15 @@ class _Child:
 
     def kill(self) -> None:
         """SIGKILL the whole process group (and, with a private uid, every process of that uid)."""
+        if self.harness is not None:
+            try:
+                os.killpg(self.harness, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=_NAMESPACE_EXIT_WAIT)  # the supervisor's clean-up
+            except subprocess.TimeoutExpired:
+                log.warning("sandbox: the supervisor did not finish within %s s", _NAMESPACE_EXIT_WAIT)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -515,8 +531,11 @@ def requested_mode(limits: Limits) -> str:
 
 
 def _chain(limits: Limits) -> tuple[str, list[str]]:
-    """(requested mode, the modes to try in order)."""
+    """(requested mode, the modes to try in order). Limits.namespaces=False caps the mode at
+    Landlock ("namespaces" and "auto" then mean "landlock, else none")."""
     requested = requested_mode(limits)
+    if requested == "namespaces" and not limits.namespaces:
+        requested = "auto"
     if requested != "auto":
         return requested, [requested]
     return requested, (["namespaces"] if limits.namespaces else []) + ["landlock", "none"]
