@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,17 @@ sys.path.insert(0, str(reference_dir()))
 
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", help="also run tests marked slow (CI does)")
+
+
+def pytest_sessionstart(session):
+    """A nested run (tests/test_isolation.py) states the sandbox mode its cases must get."""
+    expected = os.environ.get("GRADER_EXPECT_SANDBOX")
+    if expected:
+        from grader.sandbox import probe_isolation
+
+        got = probe_isolation()["mode"]
+        if got != expected:
+            raise pytest.UsageError(f"the sandbox runs in mode {got!r} here, not {expected!r}")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -329,3 +329,62 @@ def test_the_demo_runs_anyway_and_says_so(tmp_path, monkeypatch):
     assert "graded with less than the full sandbox" in result.output and "Demo verdicts: all as expected." in result.output
     page = (tmp_path / "demo" / "batch" / "gradebook.html").read_text()
     assert "9 submissions graded with less than the full" in page
+
+
+# ----------------------------------------------------------------------------- every hostile case, in each mode
+
+# The hostile cases of the suite: student code that hangs, exits, crashes, floods, forges, lies
+# about its values or its accuracy, breaks its kernel, or looks around.
+HOSTILE_SANDBOX = ["tests/test_sandbox.py"]
+HOSTILE_GRADING = {
+    "tests/test_grade.py": ("unsolved or syntax_error or printed_success or crash_costs or hang_costs "
+                           "or module_hanging"),
+    "tests/test_execute.py": ("errors_are_recorded or infinite_loop or dead_kernel or cannot_start or "
+                              "ignoring_interrupts or budget_stops or sees_only or altered_locked"),
+    "tests/test_accuracy.py": "printed_accuracy or prints_99",
+}
+NESTED = {
+    # name: (wrapper, $GRADER_SANDBOX, the mode the cases must run in)
+    "root-landlock": ([], "landlock", "landlock"),
+    "user-with-userns": ([sys.executable, str(AS_USER), "--"], "", "namespaces"),
+    "user-without-userns": ([sys.executable, str(AS_USER), "--no-userns", "--"], "", "landlock"),
+}
+
+
+def _nested_pytest(name: str, args: list[str], slow: bool) -> str:
+    """Run pytest on `args` in mode `name` (in a process of its own); its output."""
+    wrapper, env_mode, expected = NESTED[name]
+    if name == "root-landlock" and not ROOT:
+        pytest.skip("needs root")
+    base = Path(tempfile.mkdtemp(prefix="grader-nested-"))
+    try:
+        os.chmod(base, 0o777)
+        env = dict(os.environ, HOME=str(base), PYTHONDONTWRITEBYTECODE="1", GRADER_EXPECT_SANDBOX=expected)
+        env.pop(SANDBOX_ENV, None)
+        if env_mode:
+            env[SANDBOX_ENV] = env_mode
+        cmd = wrapper + [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                         f"--basetemp={base / 'pytest'}", *args] + (["--slow"] if slow else [])
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, env=env, cwd=str(PROJECT_ROOT))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    if done.returncode == UNAVAILABLE:
+        pytest.skip(done.stderr.strip().splitlines()[-1])
+    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
+    assert re.search(r"\d+ passed", done.stdout), done.stdout[-2000:]
+    return done.stdout
+
+
+@pytest.mark.parametrize("name", [n for n in NESTED if n != "root-landlock"])
+def test_the_sandbox_cases_hold_as_an_ordinary_user(name, request):
+    """tests/test_sandbox.py, each of its cases in each mode the user gets (root runs it directly)."""
+    _nested_pytest(name, HOSTILE_SANDBOX, request.config.getoption("--slow"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(NESTED))
+def test_the_hostile_grading_cases_hold_in_each_mode(name, request):
+    """The hostile cases of code grading and notebook execution, in each mode (root with namespaces
+    is the plain run of the suite)."""
+    for path, keywords in HOSTILE_GRADING.items():
+        _nested_pytest(name, [path, "-k", keywords], True)
