@@ -32,7 +32,7 @@ from grader.cli import cli
 from grader.examples import build
 from grader.grade import grade_submission
 from grader.paths import PROJECT_ROOT, default_cifar10, reference_dir
-from grader.sandbox import SANDBOX_ENV, Limits, SandboxError, probe_isolation, runner
+from grader.sandbox import SANDBOX_ENV, Limits, SandboxError, probe_isolation, runner, view
 
 ROOT = os.geteuid() == 0
 TESTS = Path(__file__).resolve().parent
@@ -388,3 +388,17 @@ def test_the_hostile_grading_cases_hold_in_each_mode(name, request):
     is the plain run of the suite)."""
     for path, keywords in HOSTILE_GRADING.items():
         _nested_pytest(name, [path, "-k", keywords], True)
+
+
+def test_what_the_allowlist_leaves_out(tmp_path):
+    """A path on the import path holding the reference or the master notebooks (a project root)
+    is left out; one holding only the grader (installed into site-packages) is kept and the
+    grader covered in it; anything inside a hidden folder is left out."""
+    project, site = tmp_path / "project", tmp_path / "venv" / "site-packages"
+    for folder in (project / "reference" / "cs231n", project / "notebooks", site / "grader", site / "numpy"):
+        folder.mkdir(parents=True)
+    hidden, solutions = [str(site / "grader")], [str(project / "reference"), str(project / "notebooks")]
+    paths = [str(project), str(site), str(project / "reference" / "cs231n"), str(site / "grader"), "/usr/lib"]
+    keep, dropped = view.split(paths, hidden + solutions, solutions)
+    assert keep == [str(site), "/usr/lib"]
+    assert dropped == [str(project), str(project / "reference" / "cs231n"), str(site / "grader")]

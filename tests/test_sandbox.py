@@ -131,6 +131,11 @@ def todo(x):
     raise NotImplementedError("implement me")
 
 
+def read_file(path):
+    with open(path, "rb") as f:
+        return float(len(f.read()))
+
+
 def returns_none(x):
     pass
 
@@ -433,6 +438,20 @@ def test_what_student_code_can_see(workdir, sandbox_mode, tmp_path_factory):
     shown = iso["view"]["read_only"]
     assert iso["sys_path"] and all(any(p == a or p.startswith(a + "/") for a in shown) for p in iso["sys_path"]
                                    if os.path.exists(p) or p.startswith("<job>")), iso["sys_path"]
+
+
+def test_a_hidden_folder_inside_an_allowed_one_stays_hidden(workdir, sandbox_mode):
+    """E.g. the grader installed (not editable) into site-packages: its folder is covered."""
+    import nbformat  # a package in site-packages the child itself does not need
+
+    hidden = Path(nbformat.__file__).resolve().parent
+    target = hidden / "__init__.py"
+    task = Task("read", "call", {"module": "student", "fn": "read_file", "kwargs": {"path": str(target)}})
+    report: dict = {}
+    visible, (r,) = run(workdir, [task]), run(workdir, [task], limits=Limits(hide_paths=(str(hidden),)), report=report)
+    assert visible[0].status == "ok" and visible[0].outputs["out"] > 0  # allowed: site-packages
+    assert r.status == "error" and ("Permission denied" in r.error or "No such file" in r.error), r.error
+    assert str(hidden) not in report["isolation"]["view"]["read_only"]
 
 
 def test_an_absent_editable_file_runs_as_the_kit_version(tmp_path):

@@ -479,12 +479,15 @@ def _prepare_job(workdir: Path, drivers: Path, package: str, limits: Limits, uid
         raise
 
 
-def _hidden(limits: Limits) -> list[str]:
-    """Folders the child must never see, even inside an allowed one."""
-    from grader.paths import reference_dir
+def _hidden(limits: Limits) -> tuple[list[str], list[str]]:
+    """(folders the child must never see, even inside an allowed one; those of them holding
+    solutions, whose holders are never shown either: the reference, the master notebooks)."""
+    from grader.paths import PROJECT_ROOT, reference_dir
 
     grader_dir = Path(__file__).resolve().parent.parent
-    return sorted({str(Path(p).resolve()) for p in (reference_dir(), grader_dir, *limits.hide_paths)})
+    solutions = [reference_dir()] + [p for p in (PROJECT_ROOT / "notebooks",) if p.is_dir()]
+    hidden = sorted({str(Path(p).resolve()) for p in (grader_dir, *limits.hide_paths)})
+    return hidden, sorted({str(Path(p).resolve()) for p in solutions})
 
 
 def _fill_job(job: Path, workdir: Path, drivers: Path, package: str, limits: Limits, uid: int | None) -> dict:
@@ -506,7 +509,8 @@ def _fill_job(job: Path, workdir: Path, drivers: Path, package: str, limits: Lim
 
     limit_values = {k: v for k, v in asdict(limits).items() if isinstance(v, int) and not isinstance(v, bool)}
     try:
-        child_view = view.build(str(job), _hidden(limits))
+        hidden, solutions = _hidden(limits)
+        child_view = view.build(str(job), hidden, solutions=solutions)
     except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as exc:
         raise SandboxError(f"could not work out what the sandbox child needs to see: {exc}") from exc
     config = {

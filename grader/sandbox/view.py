@@ -13,9 +13,10 @@ grading machine holds (solutions, data sets, other submissions, home folders):
 - read-write: the job's out/ and home/ (cwd, HOME and TMPDIR of the child);
 - devices: /dev/null, zero, full, random, urandom.
 
-Anything of that list lying in, or holding, a folder that must stay hidden (the reference, the
-grader, the real CIFAR-10) is left out, and a hidden folder inside an allowed one is covered
-(namespaces) or not granted (Landlock). The list is what `results.json`'s isolation record
+Anything of that list lying in a folder that must stay hidden (the reference, the master
+notebooks, the grader, the real CIFAR-10), or holding the reference or the master notebooks (a
+project root on the import path), is left out; a hidden folder inside an allowed one (the
+grader installed into site-packages) is covered (namespaces) or not granted (Landlock). The list is what `results.json`'s isolation record
 shows as the child's view.
 """
 
@@ -79,24 +80,30 @@ def interpreter_paths(executable: str = sys.executable) -> list[str]:
     return [p for p in dict.fromkeys(paths) if os.path.lexists(p)]
 
 
-def split(paths, hidden) -> tuple[list[str], list[str]]:
-    """(paths to allow, paths left out because they hold or lie in a hidden folder)."""
+def split(paths, hidden, solutions=()) -> tuple[list[str], list[str]]:
+    """(paths to allow, paths left out): out when it lies in a hidden folder, or holds one of the
+    `solutions` folders (e.g. a project root on the import path: never shown whole). A path
+    holding another hidden folder (the grader installed in site-packages) is kept; the hidden
+    folder is covered in it."""
     keep, dropped = [], []
     hidden = [os.path.realpath(h) for h in hidden]
+    solutions = [os.path.realpath(h) for h in solutions]
     for p in paths:
         real = os.path.realpath(p)
-        if any(inside(real, h) or inside(h, real) for h in hidden):
+        if any(inside(real, h) for h in hidden + solutions) or any(inside(h, real) for h in solutions):
             dropped.append(p)
         else:
             keep.append(p)
     return keep, dropped
 
 
-def build(jobdir: str, hidden, executable: str = sys.executable) -> dict:
-    """The child's view for one job folder (see the module docstring)."""
+def build(jobdir: str, hidden, executable: str = sys.executable, solutions=()) -> dict:
+    """The child's view for one job folder (see the module docstring). hidden: folders never
+    shown; solutions: hidden folders whose holders are never shown either."""
+    hidden = list(hidden) + list(solutions)
     wanted = interpreter_paths(executable)
     wanted += [p for p in SYSTEM_DIRS + ETC_FILES if os.path.lexists(p)]
-    read_only, dropped = split(wanted, hidden)
+    read_only, dropped = split(wanted, hidden, solutions)
     exe_real = os.path.realpath(executable)
     if executable in dropped:
         raise RuntimeError(f"the interpreter {executable} lies in a folder hidden from student code")
