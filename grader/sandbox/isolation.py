@@ -30,8 +30,10 @@ def missing(s: dict) -> list[str]:
         out.append("filesystem: the host's, not confined to an allowlist")
     if s.get("pids") != "private":
         out.append("no pid namespace (host processes visible, setsid daemons may outlive the run)")
-    if s.get("network") != "isolated":
-        out.append(f"network: {s.get('network', 'host')} (no network namespace)")
+    if s.get("network") == "no TCP (Landlock)":
+        out.append("network: TCP refused by Landlock, other protocols not (no network namespace)")
+    elif s.get("network") != "isolated":
+        out.append("network: the host's (no network namespace)")
     if s.get("uid") == 0:
         out.append("runs as uid 0 (without capabilities)" if s.get("capabilities") == "none" else "runs as root")
     lacking = [k for k in REQUIRED_LIMITS if k not in (s.get("limits") or {})]
