@@ -244,8 +244,9 @@ def sandbox_command(sandbox: str | None, as_json: bool) -> None:
         for mode, why in record.get("fallbacks", {}).items():
             click.echo(f"  not {mode}: {why}")
         if record.get("view"):
-            click.echo("  student code may read:   " + "\n                           ".join(record["view"]["read_only"]))
-            click.echo("  and write:               " + "\n                           ".join(record["view"]["writable"]))
+            indent = "\n" + " " * 27
+            click.echo("  student code may read:   " + indent.join(record["view"]["read_only"]))
+            click.echo("  and write:               " + indent.join(record["view"]["writable"]))
         else:
             click.echo("  student code may read every file this user can read")
     sys.exit(EXIT_OK if record.get("filesystem") in ("allowlist", "landlock") else EXIT_FAILED)

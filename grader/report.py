@@ -58,7 +58,8 @@ processes and no network. See the <em>sandbox</em> column and each results.json'
 {% endfor %}</table>
 
 <h2>Submissions</h2>
-<table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>sandbox</th><th>first failing test</th></tr>
+<table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>sandbox</th>
+<th>first failing test</th></tr>
 {% for r in rows %}<tr>
 <td><a href="results/{{ r.name }}/results.json">{{ r.name }}</a></td><td class="{{ r.status }}">{{ r.status }}</td>
 <td class="num">{{ "%.1f"|format(r.score) }}</td><td class="num">{{ "%.1f"|format(r.percent) }}</td>

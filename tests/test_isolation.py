@@ -154,7 +154,8 @@ def planted():
         opt, srv, home = roots
         refs = [opt / "course" / "solutions" / "cs231n", home / "instructor" / "cs231n-2024" / "assignment2" / "cs231n"]
         for ref in refs:
-            shutil.copytree(reference_dir() / "cs231n", ref, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
+            shutil.copytree(reference_dir() / "cs231n", ref,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c"))
         batches = [_fake_test_batch(srv / "datasets" / "cifar-10-batches-py" / "test_batch"),
                    _fake_test_batch(home / "instructor" / "data" / "cifar-10-batches-py" / "test_batch")]
         for root in roots:
@@ -300,7 +301,8 @@ def test_grading_refuses_to_start_without_confinement_unless_told(no_confinement
     iso = json.loads((out / "results.json").read_text())["isolation"]
     assert results["score"] == results["max_score"] > 0
     assert iso["mode"] == "none" and iso["filesystem"] == "host" and not iso["full"]
-    assert iso["fallbacks"] == {"namespaces": "namespaces refused by the test", "landlock": "landlock refused by the test"}
+    assert iso["fallbacks"] == {"namespaces": "namespaces refused by the test",
+                                "landlock": "landlock refused by the test"}
     assert any("not confined to an allowlist" in m for m in iso["missing"])
 
 
@@ -318,7 +320,8 @@ def test_grader_sandbox_shows_what_student_code_may_read():
     assert result.exit_code == (0 if record["filesystem"] in ("allowlist", "landlock") else 1)
     if record["view"]:
         assert any(p.startswith("<job>/work") for p in record["view"]["read_only"])
-        assert not any(p.startswith((str(reference_dir()), str(PROJECT_ROOT / "grader"))) for p in record["view"]["read_only"])
+        hidden = (str(reference_dir()), str(PROJECT_ROOT / "grader"))
+        assert not any(p.startswith(hidden) for p in record["view"]["read_only"])
 
 
 @pytest.mark.slow
@@ -326,7 +329,8 @@ def test_the_demo_runs_anyway_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv(SANDBOX_ENV, "none")  # every grading process of the demo: no confinement
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output[-3000:]
-    assert "graded with less than the full sandbox" in result.output and "Demo verdicts: all as expected." in result.output
+    assert "graded with less than the full sandbox" in result.output
+    assert "Demo verdicts: all as expected." in result.output
     page = (tmp_path / "demo" / "batch" / "gradebook.html").read_text()
     assert "9 submissions graded with less than the full" in page
 

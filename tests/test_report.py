@@ -39,7 +39,8 @@ def test_submissions_graded_with_less_than_the_full_sandbox_are_flagged(tmp_path
     landlock = {"mode": "landlock", "full": False, "missing": ["no pid namespace (host processes visible)"]}
     for name, isolation in (("alice", full), ("bob", landlock), ("carol", None)):
         tests = [_test("layers.relu_forward", 2, 2)]
-        write_results(make_results(name, "cs231n", "graded", tests, 1.0, isolation=isolation), tmp_path / "results" / name)
+        results = make_results(name, "cs231n", "graded", tests, 1.0, isolation=isolation)
+        write_results(results, tmp_path / "results" / name)
     page = write_class_report(tmp_path, ["alice", "bob", "carol"], profile="cs231n").read_text()
     assert "1 submission graded with less than the full" in page and "(bob)" in page
     row = {name: page.split(f">{name}</a>")[1].split("</tr>")[0] for name in ("alice", "bob", "carol")}

@@ -16,8 +16,8 @@ grading machine holds (solutions, data sets, other submissions, home folders):
 Anything of that list lying in a folder that must stay hidden (the reference, the master
 notebooks, the grader, the real CIFAR-10), or holding the reference or the master notebooks (a
 project root on the import path), is left out; a hidden folder inside an allowed one (the
-grader installed into site-packages) is covered (namespaces) or not granted (Landlock). The list is what `results.json`'s isolation record
-shows as the child's view.
+grader installed into site-packages) is covered (namespaces) or not granted (Landlock). The
+list is what `results.json`'s isolation record shows as the child's view.
 """
 
 from __future__ import annotations
