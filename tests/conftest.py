@@ -22,11 +22,15 @@ def pytest_sessionstart(session):
     """A nested run (tests/test_isolation.py) states the sandbox mode its cases must get."""
     expected = os.environ.get("GRADER_EXPECT_SANDBOX")
     if expected:
-        from grader.sandbox import probe_isolation
+        from grader.sandbox import SandboxError, probe_isolation
 
-        got = probe_isolation()["mode"]
-        if got != expected:
-            raise pytest.UsageError(f"the sandbox runs in mode {got!r} here, not {expected!r}")
+        try:
+            got = probe_isolation()
+        except SandboxError as exc:
+            pytest.exit(f"no sandbox here: {exc}", returncode=97)  # the caller skips, with this reason
+        if got["mode"] != expected:
+            pytest.exit(f"the sandbox runs in mode {got['mode']} here, not {expected}: {got['fallbacks']}",
+                        returncode=97)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -37,7 +37,7 @@ from grader.sandbox import SANDBOX_ENV, Limits, SandboxError, probe_isolation, r
 ROOT = os.geteuid() == 0
 TESTS = Path(__file__).resolve().parent
 AS_USER = TESTS / "as_user.py"
-UNAVAILABLE = 97  # as_user.py: this machine cannot provide the mode
+UNAVAILABLE = 97  # as_user.py, the grading driver, a nested pytest: this machine cannot provide the mode
 STOLEN = ("layers.affine_forward", "layers.affine_backward", "layers.batchnorm_forward", "layers.conv_forward_naive",
           "layers.softmax_loss")
 REPORTER = "layers.relu_forward"  # raises with what the search found
@@ -119,11 +119,19 @@ import sys
 sys.path.insert(0, {tests!r})
 from nbhelpers import fc_spec, profile
 from grader.grade import grade_submission
-from grader.sandbox import Limits
+from grader.sandbox import Limits, SandboxError, probe_isolation
 
-kit, out, data, mode = sys.argv[1:5]
-prof = profile([fc_spec("T.ipynb", variable=None, formula=None)], notebook_timeout=120)
+kit, out, data, mode, expected = sys.argv[1:6]
 limits = Limits(sandbox=mode, allow_weak_sandbox=mode == "none")
+try:
+    got = probe_isolation(limits)
+except SandboxError as exc:
+    sys.stderr.write(f"no sandbox for this user here: {{exc}}\\n")
+    sys.exit({unavailable})
+if got["mode"] != expected:
+    sys.stderr.write(f"this user gets the {{got['mode']}} sandbox here, not {{expected}}: {{got['fallbacks']}}\\n")
+    sys.exit({unavailable})
+prof = profile([fc_spec("T.ipynb", variable=None, formula=None)], notebook_timeout=120)
 grade_submission(kit, profile=prof, out_dir=out, data=data, seed=1, only={only!r}, locked={{}}, limits=limits)
 '''
 
@@ -181,7 +189,8 @@ def stage(planted):
         layers.write_text(layers.read_text() + THIEF.format(known=known))
         write_notebook(kit / "T.ipynb", [NOTEBOOK_PROBE])
         tiny_cifar(base / "cifar" / "cifar-10-batches-py", n=10)
-        (base / "driver.py").write_text(DRIVER.format(tests=str(TESTS), only=set(STOLEN) | {REPORTER}))
+        (base / "driver.py").write_text(DRIVER.format(tests=str(TESTS), only=set(STOLEN) | {REPORTER},
+                                                      unavailable=UNAVAILABLE))
         _open_to_all(base)
         (base / "home").mkdir(mode=0o777)
         os.chmod(base / "home", 0o777)
@@ -190,18 +199,24 @@ def stage(planted):
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _grade(stage: Path, name: str, wrapper: list[str], mode: str) -> dict:
-    """Grade the hostile kit in a process of its own (as another user: through `wrapper`)."""
+def _reason(done: subprocess.CompletedProcess) -> str:
+    lines = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+    return lines[-1] if lines else "this machine cannot provide the mode"
+
+
+def _grade(stage: Path, name: str, wrapper: list[str], mode: str, expected: str) -> dict:
+    """Grade the hostile kit in a process of its own (as another user: through `wrapper`); skip
+    when the machine does not give that user the `expected` sandbox mode."""
     out = stage / f"out-{name}"
     out.mkdir(mode=0o777)
     os.chmod(out, 0o777)
     env = dict(os.environ, HOME=str(stage / "home"), PYTHONDONTWRITEBYTECODE="1")
     env.pop("GRADER_SANDBOX", None)
     cmd = wrapper + [sys.executable, str(stage / "driver.py"), str(stage / "kit"), str(out),
-                     str(stage / "cifar" / "cifar-10-batches-py"), mode]
+                     str(stage / "cifar" / "cifar-10-batches-py"), mode, expected]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env, cwd=str(stage))
     if done.returncode == UNAVAILABLE:
-        pytest.skip(done.stderr.strip().splitlines()[-1])
+        pytest.skip(_reason(done))
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads((out / "results.json").read_text())
 
@@ -236,7 +251,7 @@ def test_a_kit_searching_the_filesystem_finds_and_earns_nothing(planted, stage, 
     wrapper, mode, expected = MODES[name]
     if name == "root" and not ROOT:
         pytest.skip("needs root")
-    results = _grade(stage, name, wrapper, mode)
+    results = _grade(stage, name, wrapper, mode, expected)
     iso = results["isolation"]
     assert iso["mode"] == expected, iso
     assert iso["filesystem"] == ("allowlist" if expected == "namespaces" else "landlock")
@@ -260,11 +275,7 @@ def test_a_kit_searching_the_filesystem_finds_and_earns_nothing(planted, stage, 
 
 def test_without_the_sandbox_the_same_kit_steals(planted, stage):
     """The control: with no filesystem confinement (--sandbox none) the search succeeds."""
-    try:
-        probe_isolation(Limits(sandbox="none", allow_weak_sandbox=True))
-    except SandboxError as exc:
-        pytest.skip(f"no unconfined sandbox here: {exc}")
-    results = _grade(stage, "control", [], "none")
+    results = _grade(stage, "control", [], "none", "none")
     assert results["isolation"]["mode"] == "none" and not results["isolation"]["full"]
     assert results["isolation"]["filesystem"] == "host"
     checks, kernel = _findings(results, stage, "control")
@@ -373,7 +384,7 @@ def _nested_pytest(name: str, args: list[str], slow: bool) -> str:
     finally:
         shutil.rmtree(base, ignore_errors=True)
     if done.returncode == UNAVAILABLE:
-        pytest.skip(done.stderr.strip().splitlines()[-1])
+        pytest.skip(_reason(done))
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
     assert re.search(r"\d+ passed", done.stdout), done.stdout[-2000:]
     return done.stdout
