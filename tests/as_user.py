@@ -2,9 +2,9 @@
 
     python tests/as_user.py [--uid UID] [--no-userns] -- COMMAND...
 
-As root: enter a private mount namespace in which the interpreter's folders are reachable by
-any uid (an empty tmpfs over each folder a stranger cannot traverse, e.g. /root, with what the
-interpreter needs bound back), then become UID (default: an unused one), as a grading machine's
+As root: enter a private mount namespace in which the interpreter's folders and this checkout
+are reachable by any uid (an empty tmpfs over each folder a stranger cannot traverse, e.g.
+/root, with what they need bound back), then become UID (default: an unused one), as a grading machine's
 ordinary user would be. As an ordinary user: stay who we are.
 
 --no-userns: as that user, create a user namespace of our own in which no further user
@@ -60,7 +60,8 @@ def make_interpreter_reachable(libc) -> None:
     traverse on the way to the interpreter, with the interpreter's own folders bound back."""
     _check(libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    needed = sorted({os.path.realpath(p) for p in (sys.executable, sys.prefix, sys.base_prefix)})
+    project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout (its tests, the grader)
+    needed = sorted({os.path.realpath(p) for p in (sys.executable, sys.prefix, sys.base_prefix, project)})
     needed = [n for n in needed if not any(n.startswith(m + "/") for m in needed)]  # outermost only
     masks = sorted({b for n in needed if (b := _blocked(n))}, key=len)
     handles = {n: os.open(n, os.O_PATH) for n in needed}

@@ -613,6 +613,7 @@ def confine(job: dict, record: dict) -> None:
         _landlock(libc, job, record)
     record["stage"] = "startup"
 
+
 # ----------------------------------------------------------------------------- running tasks
 class Context:
     """What a driver gets: access to the student's package in the workdir."""
