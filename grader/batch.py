@@ -289,6 +289,8 @@ class GradeJob:
     data: str | None
     timeout: float
     kernel_threads: int
+    sandbox: str | None = None  # the --sandbox mode (None: the worker's $GRADER_SANDBOX, else auto)
+    allow_weak_sandbox: bool = False
 
 
 def grade_command(job: GradeJob) -> list[str]:
@@ -301,6 +303,10 @@ def grade_command(job: GradeJob) -> list[str]:
         cmd.append("--no-notebooks")
     if job.data:
         cmd += ["--data", job.data]
+    if job.sandbox:
+        cmd += ["--sandbox", job.sandbox]
+    if job.allow_weak_sandbox:
+        cmd.append("--allow-weak-sandbox")
     return cmd
 
 
@@ -458,13 +464,19 @@ def batch_grade(
     data: Path | None = None,
     timeout: float | None = None,
     echo: Callable[[str], None] = print,
+    sandbox: str | None = None,
+    allow_weak_sandbox: bool = False,
 ) -> BatchSummary:
     """Grade every submission under `submissions` into out_dir (results/NAME/results.json, the
     ledger and gradebook.csv). workers: parallel gradings on this machine (default: one per core;
     notebook kernels then share the cores). scheduler: a Dask scheduler address; the gradings run
     on its workers instead. resume: keep finished, unchanged submissions from an earlier run.
     timeout: wall seconds per submission (default: the profile's notebook budget, or 30 min
-    with notebooks off). Raises BatchError when the batch cannot start."""
+    with notebooks off). sandbox, allow_weak_sandbox: as `grader grade` --sandbox and
+    --allow-weak-sandbox; with local workers the sandbox is tried once before any grading, and a
+    machine where only a weak one is possible stops the batch unless allow_weak_sandbox (on a
+    Dask cluster each worker's grading process decides, and records what it got).
+    Raises BatchError when the batch cannot start."""
     from .courses import get_profile
 
     prof = get_profile(profile, edition)  # None: the default profile's settings (each grading detects its own)
@@ -492,17 +504,19 @@ def batch_grade(
                 todo.append(e)
                 reasons[e.name] = why
         summary.stale = sorted(n for n, why in reasons.items() if why.startswith("regrade:"))
-        # nothing is lost: a previous results.json moves to results/NAME/history/ before its regrade
-        previous = {e.name: regrade.archive(out_dir / RESULTS_FOLDER / e.name)
-                    or regrade.latest(out_dir / RESULTS_FOLDER / e.name) for e in todo}
         if timeout is None:
             s = prof.notebook_settings
             timeout = (s.total_timeout + 1800.0) if notebooks and prof.notebooks else 1800.0
         n_workers = max(1, workers or default_workers())
         threads = max(1, default_workers() // n_workers) if not scheduler else 1
+        if todo and not scheduler:
+            echo(f"sandbox: {check_sandbox(sandbox, allow_weak_sandbox)}")
+        # nothing is lost: a previous results.json moves to results/NAME/history/ before its regrade
+        previous = {e.name: regrade.archive(out_dir / RESULTS_FOLDER / e.name)
+                    or regrade.latest(out_dir / RESULTS_FOLDER / e.name) for e in todo}
         jobs = {e.name: GradeJob(e.name, str(e.path.resolve()), str((out_dir / RESULTS_FOLDER / e.name).resolve()),
                                  profile, edition, notebooks, str(Path(data).resolve()) if data else None,
-                                 float(timeout), threads)
+                                 float(timeout), threads, sandbox, allow_weak_sandbox)
                 for e in todo}
         by_name = {e.name: e for e in todo}
         echo(f"{len(entries)} submissions found; {len(summary.skipped)} already graded and unchanged; "
@@ -529,6 +543,18 @@ def batch_grade(
     finally:
         db.close()
     return summary
+
+
+def check_sandbox(sandbox: str | None, allow_weak_sandbox: bool) -> str:
+    """What the sandbox gives student code on this machine, in one line; BatchError when it cannot
+    start, or only a weak one can and that was not accepted."""
+    from .sandbox import Limits, SandboxError, probe_isolation
+    from .sandbox.isolation import describe
+
+    try:
+        return describe(probe_isolation(Limits(sandbox=sandbox, allow_weak_sandbox=allow_weak_sandbox)))
+    except SandboxError as exc:
+        raise BatchError(str(exc)) from exc
 
 
 def _run_local(jobs: list[GradeJob], workers: int, _scheduler=None):

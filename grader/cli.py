@@ -18,6 +18,7 @@ import click
 
 from .errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, GraderError, SetupError
 
+SANDBOX_MODES = ("auto", "namespaces", "landlock", "none")  # grader.sandbox.MODES (not imported: a fast --help)
 PROFILE_HELP = "Course profile (see `grader profiles`) [the default course]."
 EDITION_HELP = "The course's edition (a name or a year, see `grader profiles`) [the course's own kit]."
 
@@ -52,6 +53,18 @@ class _Group(click.Group):
 @click.version_option(package_name=_distribution())
 def cli() -> None:
     """Autograder and assignment checker for the CS231n assignment-2 family."""
+
+
+def sandbox_options(fn):
+    """--sandbox and --allow-weak-sandbox (grade, batch)."""
+    fn = click.option("--allow-weak-sandbox", "allow_weak", is_flag=True,
+                      help="Grade even where student code cannot be confined to an allowlist of files (neither "
+                           "namespaces nor Landlock here); results.json records the weaker isolation.")(fn)
+    fn = click.option("--sandbox", "sandbox", type=click.Choice(SANDBOX_MODES), default=None,
+                      help="How student code is confined: namespaces (a minimal root of allowed files), landlock "
+                           "(the same allowlist by Landlock), none (limits only), auto (the strongest available) "
+                           "[$GRADER_SANDBOX, else auto].")(fn)
+    return fn
 
 
 def _profile(name: str | None, edition: str | None = None):
@@ -102,16 +115,21 @@ def profiles_command(as_json: bool) -> None:
 @click.option("--seed", type=int, default=None, help="Seed of the hidden inputs [derived from the submission name].")
 @click.option("--html", "html", is_flag=True,
               help="Also write the student's feedback page, OUT/feedback.html (hidden tests show their verdict only).")
+@sandbox_options
 def grade(submission: Path, profile: str | None, edition: str | None, out_dir: Path | None, no_notebooks: bool,
-          data: Path | None, as_json: bool, seed: int | None, html: bool) -> None:
+          data: Path | None, as_json: bool, seed: int | None, html: bool, sandbox: str | None,
+          allow_weak: bool) -> None:
     """Grade one SUBMISSION (a folder or a .zip) with the full hidden suite; writes results.json.
 
     Without --profile, the course and its edition are detected from the submission's files
     (results.json's `course` says which and why). Unless --no-notebooks, the submission's
     notebooks are executed in the sandbox (written to OUT/notebooks/) and their trained models'
-    accuracy is recomputed on held-out images.
+    accuracy is recomputed on held-out images. Student code sees only an allowlist of files (see
+    `grader sandbox`); where that cannot be enforced, grading refuses to start (exit code 2)
+    unless --allow-weak-sandbox.
     """
     from .grade import grade_submission, render_table
+    from .sandbox import Limits
 
     if not submission.exists():
         raise SetupError(f"submission not found: {submission}")
@@ -123,7 +141,8 @@ def grade(submission: Path, profile: str | None, edition: str | None, out_dir: P
     if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
     results = grade_submission(submission, profile=profile, edition=edition, out_dir=out_dir,
-                               notebooks=not no_notebooks, data=data, seed=seed)
+                               notebooks=not no_notebooks, data=data, seed=seed,
+                               limits=Limits(sandbox=sandbox, allow_weak_sandbox=allow_weak))
     if html:
         from .feedback import write_feedback
 
@@ -186,10 +205,11 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
     """
     from .check.public import as_json as run_json
     from .check.public import check_kit, print_rich, render_plain
-    from .sandbox import SandboxError
+    from .sandbox import Limits, SandboxError
 
     try:
-        run, where = check_kit(directory, only=only)
+        # the student's own code on their own machine: whatever sandbox the machine allows will do
+        run, where = check_kit(directory, only=only, limits=Limits(allow_weak_sandbox=True))
     except SandboxError as exc:
         raise SetupError(f"the sandbox could not run: {exc}") from exc
     if as_json:
@@ -226,9 +246,10 @@ def check_command(directory: Path, as_json: bool, only: tuple[str, ...]) -> None
               help="The data set for the notebooks (archive or folder) [$CIFAR10_PATH].")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Wall seconds per submission [the profile's notebook budget + 30 min; 30 min with --no-notebooks].")
+@sandbox_options
 def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str | None, resume: bool,
           profile: str | None, edition: str | None, no_notebooks: bool, data: Path | None,
-          timeout: float | None) -> None:
+          timeout: float | None, sandbox: str | None, allow_weak: bool) -> None:
     """Grade every submission (each folder or .zip directly inside SUBMISSIONS, or inside the zip
     SUBMISSIONS, e.g. a course site's bulk download) into a gradebook.
 
@@ -247,7 +268,7 @@ def batch(submissions: Path, out_dir: Path, workers: int | None, scheduler: str 
         _profile(profile, edition)  # an unknown profile or edition stops the batch before it starts
     summary = batch_grade(submissions, out_dir=out_dir, workers=workers, scheduler=scheduler, resume=resume,
                           profile=profile, edition=edition, notebooks=not no_notebooks, data=data, timeout=timeout,
-                          echo=click.echo)
+                          echo=click.echo, sandbox=sandbox, allow_weak_sandbox=allow_weak)
     counts = sorted(Counter(summary.statuses.values()).items())
     click.echo(f"gradebook: {summary.gradebook} ({', '.join(f'{n} {s}' for s, n in counts) or 'empty'}); "
                f"report: {summary.report}; feedback pages: {summary.feedback}/NAME.html; ledger: {summary.ledger}")
@@ -274,8 +295,10 @@ def export_group() -> None:
               default="after_published", show_default=True,
               help="Gradescope visibility of the hidden tests (their verdict only, never their inputs or expected "
                    "values); public tests are always visible.")
+@sandbox_options
 def export_gradescope(profile: str | None, edition: str | None, out: Path, data: Path | None, data_url: str | None,
-                      data_sha256: str | None, no_notebooks: bool, hidden_visibility: str) -> None:
+                      data_sha256: str | None, no_notebooks: bool, hidden_visibility: str, sandbox: str | None,
+                      allow_weak: bool) -> None:
     """Write the zip Gradescope's programming assignments take as their autograder (setup.sh,
     run_autograder, the grader, the course and its data; docs/gradescope.md)."""
     from .gradescope import build_bundle
@@ -283,7 +306,8 @@ def export_gradescope(profile: str | None, edition: str | None, out: Path, data:
     if data and data_url:
         raise SetupError("give --data or --data-url, not both")
     report = build_bundle(_profile(profile, edition), out, data=data, data_url=data_url, data_sha256=data_sha256,
-                          notebooks=not no_notebooks, hidden_visibility=hidden_visibility)
+                          notebooks=not no_notebooks, hidden_visibility=hidden_visibility, sandbox=sandbox,
+                          allow_weak_sandbox=allow_weak)
     click.echo(report.summary())
     click.echo("upload it on the assignment's Configure Autograder page (docs/gradescope.md)")
     sys.exit(EXIT_OK)
@@ -389,6 +413,39 @@ def demo(profile: str | None, out_dir: Path) -> None:
 
     ok = run_demo(out_dir=out_dir, profile=_profile(profile), echo=click.echo)
     sys.exit(EXIT_OK if ok else EXIT_FAILED)
+
+
+@cli.command("sandbox")
+@click.option("--sandbox", "sandbox", type=click.Choice(SANDBOX_MODES), default=None,
+              help="The mode to try [$GRADER_SANDBOX, else auto].")
+@click.option("--json", "as_json", is_flag=True, help="Print the isolation record as JSON.")
+def sandbox_command(sandbox: str | None, as_json: bool) -> None:
+    """Show how student code is confined on this machine: the mode, namespaces, uid, network,
+    limits and the files it may read. Exit code 0 when its filesystem view is an allowlist,
+    1 when only a weak sandbox is possible, 2 when the sandbox cannot start."""
+    from .sandbox import Limits, SandboxError, probe_isolation
+    from .sandbox.isolation import describe
+
+    try:
+        record = probe_isolation(Limits(sandbox=sandbox, allow_weak_sandbox=True))
+    except SandboxError as exc:
+        raise SetupError(f"the sandbox could not start: {exc}") from exc
+    if as_json:
+        click.echo(json.dumps(record, indent=2))
+    else:
+        click.echo(f"sandbox: {describe(record)}")
+        for key in ("requested", "namespaces", "filesystem", "pids", "network", "uid", "privileges", "landlock_abi"):
+            click.echo(f"  {key:<13} {record.get(key)}")
+        click.echo(f"  {'limits':<13} {record.get('limits')}")
+        for mode, why in record.get("fallbacks", {}).items():
+            click.echo(f"  not {mode}: {why}")
+        if record.get("view"):
+            indent = "\n" + " " * 27
+            click.echo("  student code may read:   " + indent.join(record["view"]["read_only"]))
+            click.echo("  and write:               " + indent.join(record["view"]["writable"]))
+        else:
+            click.echo("  student code may read every file this user can read")
+    sys.exit(EXIT_OK if record.get("filesystem") in ("allowlist", "landlock") else EXIT_FAILED)
 
 
 def _exit_on_sigterm(signum, frame) -> None:

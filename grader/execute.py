@@ -13,7 +13,9 @@ Pipeline for one submission (each a small step below):
 
 The data for the child: the profile's data set stages a folder of what the notebooks may read
 (for CIFAR-10, the training batches and a stand-in test batch), copied into the working copy,
-while the images the parent scores on (grader.score) stay out of the child's sight.
+while the images the parent scores on (grader.score) stay out of the child's sight: the child
+sees only the sandbox's allowlist (grader/sandbox/view.py), of which the real data's folder is
+never part (it is also named as hidden, should an allowed folder hold it).
 
 Nothing here imports or evaluates student code: notebooks are parsed as JSON, results come
 back as float64 arrays and small JSON through the sandbox.

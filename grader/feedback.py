@@ -250,7 +250,6 @@ def render_feedback(results: dict, *, notebooks: Path | None = None, delta: dict
     """The feedback page of one submission's results (see the module docstring)."""
     acc = results.get("accuracy") if isinstance(results.get("accuracy"), dict) else None
     course = results.get("course") if isinstance(results.get("course"), dict) else {}
-    iso = results.get("isolation") if isinstance(results.get("isolation"), dict) else None
     accuracy_tests = [dict(t, output=_short(disclose.shown_output(t))) for t in results.get("tests", [])
                       if isinstance(t, dict) and str(t.get("name", "")).endswith("[accuracy]")]
     max_score = float(results.get("max_score") or 0.0)
@@ -259,7 +258,7 @@ def render_feedback(results: dict, *, notebooks: Path | None = None, delta: dict
         accuracy_tests=accuracy_tests,
         percent=100 * float(results.get("score", 0.0)) / max_score if max_score else 0.0,
         functions=function_rows(results), curves=curves(notebooks) if notebooks else [],
-        delta=delta, isolation_notes=[str(w) for w in (iso.get("warnings") or [])] if iso else [],
+        delta=delta,
         hidden_note=disclose.HIDDEN_NOTE, report_link=report_link, generated=time.strftime("%Y-%m-%d %H:%M"),
     )
 

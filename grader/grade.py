@@ -26,6 +26,7 @@ from .execute import execution_summary, run_notebooks
 from .integrity import load_manifest
 from .results import TestRecord, make_results, render_table, write_results
 from .sandbox import Limits
+from .sandbox.isolation import combine
 from .submission import SubmissionError, assemble_workdir, find_packages, open_submission
 
 __all__ = ["grade_submission", "render_table", "submission_name", "seed_for"]
@@ -154,11 +155,13 @@ def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, 
     oracle = oracle or ReferenceOracle(prof)
     run = run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
     tests, accuracy = list(run.tests), None
+    isolation = {"checks": run.report.get("isolation")}
     if notebooks and prof.notebooks:
         nb_tests, accuracy = notebook_step(prof, root, found[prof.package], work.path, out_dir, data,
-                                           limits=limits, locked=locked)
+                                           limits=limits, locked=locked, isolation=isolation)
         tests += nb_tests
-    results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy)
+    results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy,
+                           combine(isolation))
     results["course"] = course
     return results
 
@@ -183,13 +186,15 @@ def _dataset_source(prof: Profile, data) -> tuple[object | None, str]:
 
 
 def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path, out_dir: Path, data, *,
-                  limits: Limits | None = None, locked: dict | None = None) -> tuple[list[TestRecord], dict | None]:
+                  limits: Limits | None = None, locked: dict | None = None,
+                  isolation: dict | None = None) -> tuple[list[TestRecord], dict | None]:
     """Execute the profile's notebooks, score their models: (tests, the accuracy section).
 
     Per notebook: `notebook.<Name>` (max score 0: did it run, which cells failed, which locked
     cells were restored) and, when the profile scores its model, `notebook.<Name>[accuracy]`
     carrying the points. The results.json `accuracy` section is that of the first notebook (in
-    the profile's order) whose model was scored; null when none was."""
+    the profile's order) whose model was scored; null when none was. `isolation`, if given, gets
+    the notebooks' sandbox record under "notebooks"."""
     from .score import score_notebook
 
     source, no_data = _dataset_source(prof, data)
@@ -198,6 +203,8 @@ def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path
     holdout = None
     if source is not None and any(r.status == "executed" and r.spec.scored for r in runs):
         holdout = prof.dataset.holdout(prof, source)
+    if isolation is not None:
+        isolation["notebooks"] = next((r.isolation for r in runs if r.isolation), None)
     tests: list[TestRecord] = []
     section = None
     for run in runs:
@@ -208,12 +215,10 @@ def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path
         if not run.spec.scored:
             continue
         warnings = []
-        masked = run.isolation.get("masked") or []
-        hidden = str(source.folder) if source is not None else ""
-        if source is not None and run.status == "executed" and not any(
-                hidden == m or hidden.startswith(m.rstrip("/") + "/") for m in masked):
+        if source is not None and run.status == "executed" and run.isolation.get("filesystem") not in (
+                "allowlist", "landlock"):
             warnings.append("warning: the sandbox could not hide the real test images from the notebook on this "
-                            "machine (no mount namespace), so they were not guaranteed unseen")
+                            "machine (no allowlist of what it may read), so they were not guaranteed unseen")
         scored = score_notebook(prof, run, holdout, skip_reason=no_data, warnings=warnings)
         tests.append(scored.test)
         if section is None and scored.section is not None:

@@ -96,10 +96,6 @@ def _summary(results: dict) -> str:
     if isinstance(acc, dict):
         lines.append(f"Accuracy of your trained model ({acc.get('split')}): {100 * acc.get('value', 0):.1f}%, "
                      f"{100 * acc.get('points_fraction', 0):.0f}% of its points ({acc.get('formula')}).")
-    iso = results.get("isolation")
-    if isinstance(iso, dict):
-        for w in iso.get("warnings") or ():
-            lines.append(f"Note: {w}")
     return "\n".join(lines)
 
 
@@ -140,6 +136,10 @@ def to_gradescope(results: dict, *, hidden_visibility: str = "after_published", 
         extra["edition"] = results["course"].get("edition")
     if metadata and metadata.get("created_at"):
         extra["submitted_at"] = str(metadata["created_at"])
+    if isinstance(results.get("isolation"), dict):  # for the staff: how student code was confined
+        from .sandbox.isolation import describe
+
+        extra["isolation"] = describe(results["isolation"])
     return {
         "score": float(results.get("score", 0.0)),
         "execution_time": float(results.get("execution_time", 0.0)),
@@ -248,8 +248,9 @@ def run(root: Path, *, echo=print) -> dict:
         if data is not None and not data.exists():
             raise SetupError(f"{data}: the bundle's data set is missing (setup.sh places it at image build)")
         seed = seed_for(student_key(metadata), reference_digest(prof))
-        # the same limits as `grader grade`, and the bundle (source/) hidden from the sandbox too
-        limits = Limits(hide_paths=(str(source),))
+        # the same sandbox and limits as `grader grade`, and the bundle (source/) hidden from student code too
+        limits = Limits(hide_paths=(str(source),), sandbox=config.get("sandbox"),
+                        allow_weak_sandbox=bool(config.get("allow_weak_sandbox")))
         results = grade_submission(submission, profile=prof, out_dir=out, notebooks=bool(config.get("notebooks")),
                                    data=data, seed=seed, limits=limits)
         echo(render_table(results))
@@ -373,7 +374,8 @@ def _add_text(zf: zipfile.ZipFile, arcname: str, text: str, report: BundleReport
 
 def build_bundle(profile, out: Path, *, data: Path | None = None, data_url: str | None = None,
                  data_sha256: str | None = None, notebooks: bool = True,
-                 hidden_visibility: str = "after_published") -> BundleReport:
+                 hidden_visibility: str = "after_published", sandbox: str | None = None,
+                 allow_weak_sandbox: bool = False) -> BundleReport:
     """Write the Gradescope autograder zip for `profile` (a loaded Profile, possibly an edition)
     at `out`. data: the data set's archive to ship inside the zip (default: found where the
     profile looks for it); data_url: instead, download it in setup.sh at image build. A course
@@ -391,7 +393,8 @@ def build_bundle(profile, out: Path, *, data: Path | None = None, data_url: str 
     report = BundleReport(out)
     config: dict = {"profile": profile.name, "edition": profile.edition.name if profile.edition else None,
                     "notebooks": bool(notebooks and profile.notebooks), "data": None,
-                    "hidden_visibility": hidden_visibility, "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "hidden_visibility": hidden_visibility, "sandbox": sandbox,
+                    "allow_weak_sandbox": bool(allow_weak_sandbox), "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                     "grader_version": grader_version()}
     data_step = "# no data set: the notebooks are not executed"
     archive = None
@@ -506,8 +509,19 @@ def check_source(source: Path) -> str:
         if not data.exists():
             raise SetupError(f"{data}: the data set is missing")
         prof.dataset.locate(data)
+    from .sandbox import Limits, SandboxError, probe_isolation
+    from .sandbox.isolation import describe
+
+    try:  # what this image's sandbox gives student code: a weak one fails the build unless allowed
+        record = probe_isolation(Limits(hide_paths=(str(source),), sandbox=config.get("sandbox"),
+                                        allow_weak_sandbox=bool(config.get("allow_weak_sandbox"))))
+    except SandboxError as exc:
+        raise SetupError(f"the sandbox cannot confine student code in this image ({exc}); export the bundle "
+                         "with --allow-weak-sandbox to grade anyway (the bundle stays unreadable to student "
+                         "code by its permissions)") from exc
     return (f"profile {prof.name}" + (f" edition {config['edition']}" if config.get("edition") else "")
-            + f"; notebooks {'on' if config.get('notebooks') else 'off'}; data {data or 'none'}: ready")
+            + f"; notebooks {'on' if config.get('notebooks') else 'off'}; data {data or 'none'}; "
+              f"sandbox {describe(record)}: ready")
 
 
 def grader_version() -> str:

@@ -5,11 +5,13 @@ and calls DRIVERS["execute_notebook"](ctx, params, arrays). It imports the stand
 numpy, nbformat, nbclient and jupyter_client, never `grader` (which the child cannot see).
 
 What runs where: this driver (nbclient) and the kernel it starts are both processes of the
-sandbox: same namespaces (no network, private /tmp, the reference, the grader and the real
-data set's held-out images never present), same resource limits, same unprivileged uid. The kernel talks to
-the driver over unix sockets (jupyter's "ipc" transport): the child's fresh network namespace
-has no usable loopback. The kernel is the interpreter the child runs (/proc/self/exe: its
-install folder may be hidden from the unprivileged uid) with the child's import path.
+sandbox: same view of the filesystem (the allowlist: the interpreter, its packages, the working
+copy with the staged data set, home/; never the reference, the grader, the held-out images or
+anything else of the host), same namespaces or Landlock domain (no network), same resource
+limits, same unprivileged uid. The kernel spec is made here, in memory: no jupyter data folder
+is read. The kernel talks to the driver over unix sockets in home/ (jupyter's "ipc" transport):
+the child's fresh network namespace has no usable loopback. The kernel is the interpreter the
+child runs (/proc/self/exe) with the child's import path.
 
 The driver judges nothing. It returns, for the parent to check:
 - "notebook": the executed notebook's JSON bytes packed 4 per value (uint32), its length in info;

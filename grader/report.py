@@ -2,7 +2,8 @@
 
 What course staff look at after a batch: how many submissions ended how, the score
 distribution, which functions the class got wrong and the failure seen most often for each,
-and one row per submission with its first failing test. Everything shown is read from the
+one row per submission with its first failing test, and which submissions were graded with
+less than the sandbox's full isolation (results.json's `isolation`). Everything shown is read from the
 results.json files the grading processes wrote; text that came from student code (error
 messages, printed output) is HTML-escaped by the template, never interpreted. A hidden test's
 output appears only as grader.disclose allows (its verdict, never its inputs or expected
@@ -40,12 +41,16 @@ th { background: #f0f0f0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .graded { color: #1a7f37; } .error, .timeout { color: #cf222e; font-weight: bold; }
 .low { background: #fff1f0; }
+.weak { color: #9a6700; font-weight: bold; }
 code { font-size: 0.95em; }
 </style></head><body>
 <h1>Gradebook: {{ title }}</h1>
 <p>{{ rows|length }} submissions, profile <code>{{ profile }}</code>; generated {{ generated }}.
 {% for status, n in statuses %}<span class="{{ status }}">{{ n }} {{ status }}</span>{% if not loop.last %}, {% endif %}{% endfor %}.
 {% if scores %}Score: mean {{ "%.1f"|format(mean) }}, median {{ "%.1f"|format(median) }} of {{ "%g"|format(max_score) }}.{% endif %}</p>
+{% if weak %}<p class="weak">Sandbox: {{ weak|length }} submission{{ "s" if weak|length != 1 }} graded with less than the full
+isolation ({{ weak|join(", ") }}): student code was not confined to a private root holding only what it needs, with its own
+processes and no network. See the <em>sandbox</em> column and each results.json's <code>isolation</code>.</p>{% endif %}
 {% if histogram %}<img alt="score distribution" src="data:image/png;base64,{{ histogram }}">{% endif %}
 
 <h2>By function</h2>
@@ -69,12 +74,14 @@ code { font-size: 0.95em; }
 {% endif %}
 
 <h2>Submissions</h2>
-<table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>first failing test</th></tr>
+<table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>sandbox</th>
+<th>first failing test</th></tr>
 {% for r in rows %}<tr>
 <td><a href="feedback/{{ r.name }}.html">{{ r.name }}</a> <small>(<a href="results/{{ r.name }}/results.json">json</a>)</small></td><td class="{{ r.status }}">{{ r.status }}</td>
 <td class="num">{{ "%.1f"|format(r.score) }}</td><td class="num">{{ "%.1f"|format(r.percent) }}</td>
 <td class="num">{% if r.accuracy is not none %}{{ "%.3f"|format(r.accuracy) }}{% endif %}</td>
 <td class="num">{{ "%.1f"|format(r.seconds) }}</td>
+<td{% if r.sandbox_weak %} class="weak" title="{{ r.sandbox }}"{% endif %}>{% if r.sandbox_weak %}&#9888; {% endif %}{{ r.sandbox_mode }}</td>
 <td>{% if r.first_failure %}<code>{{ r.first_failure[0] }}</code>: {{ r.first_failure[1] }}{% endif %}</td></tr>
 {% endfor %}</table>
 </body></html>
@@ -128,6 +135,17 @@ def _histogram(percents: list[float]) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _sandbox(isolation: dict | None) -> dict:
+    """The sandbox column: the mode, flagged when less than the full isolation (no record: no
+    student code ran, nothing to flag)."""
+    from .sandbox.isolation import describe
+
+    if not isinstance(isolation, dict):
+        return dict(sandbox_mode="", sandbox="", sandbox_weak=False)
+    return dict(sandbox_mode=str(isolation.get("mode", "?")), sandbox=describe(isolation),
+                sandbox_weak=not isolation.get("full", False))
+
+
 def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: str = "") -> Path:
     """Write out_dir/gradebook.html from out_dir/results/NAME/results.json for each of `names`."""
     out_dir = Path(out_dir)
@@ -139,7 +157,8 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
             results = json.loads((out_dir / "results" / name / "results.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             rows.append(dict(name=name, status="error", score=0.0, max_score=0.0, percent=0.0, accuracy=None,
-                             seconds=0.0, first_failure=("results.json", "missing or unreadable")))
+                             seconds=0.0, first_failure=("results.json", "missing or unreadable"),
+                             **_sandbox(None)))
             continue
         first = next((t for t in results["tests"] if t["status"] != "passed"), None)
         acc = results.get("accuracy")
@@ -148,6 +167,7 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
             percent=100 * results["score"] / results["max_score"] if results["max_score"] else 0.0,
             accuracy=acc.get("value") if isinstance(acc, dict) else None, seconds=results["execution_time"],
             first_failure=(first["name"], _first_line(shown_output(first)) or first["status"]) if first else None,
+            **_sandbox(results.get("isolation")),
         ))
         if results["status"] != "graded":
             continue  # a submission that could not be graded says nothing about the functions
@@ -170,6 +190,7 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
         scores=scores, mean=statistics.fmean(scores) if scores else 0.0,
         median=statistics.median(scores) if scores else 0.0, max_score=max_score,
         histogram=_histogram([r["percent"] for r in graded]) if graded else "",
+        weak=[r["name"] for r in rows if r["sandbox_weak"]],
         functions=list(functions.values()), regrades=regrades,
     )
     path = out_dir / REPORT

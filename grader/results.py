@@ -1,4 +1,7 @@
-"""results.json: building, validating, writing, and the readable table for stdout (docs/results.md)."""
+"""results.json: building, validating, writing, and the readable table for stdout (docs/results.md).
+
+`isolation` records what the sandbox achieved for the grading (mode, namespaces, filesystem view,
+uid, network, limits; see grader.sandbox.isolation)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from .errors import InternalError
 TEST_STATUSES = ("passed", "failed", "error", "skipped")
 RUN_STATUSES = ("graded", "error", "timeout")
 VISIBILITIES = ("visible", "hidden", "after_published")
-TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy")
+TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy",
+            "isolation")
 # Sections after the required keys: the course and edition graded against and why (course).
 OPTIONAL_KEYS = ("course",)
 TEST_KEYS = ("name", "status", "score", "max_score", "rel_error", "output", "visibility")
@@ -48,9 +52,10 @@ class TestRecord:
 
 
 def make_results(submission: str, profile: str, status: str, tests: list, seconds: float,
-                 accuracy: dict | None = None) -> dict:
+                 accuracy: dict | None = None, isolation: dict | None = None) -> dict:
     """The results dict in results.json's key order; score and max_score summed from the tests
-    (TestRecords or their dicts)."""
+    (TestRecords or their dicts). isolation: what the sandbox achieved for this grading
+    (grader.sandbox.isolation; the weakest of its runs), None when no student code ran."""
     tests = [t.to_json() if isinstance(t, TestRecord) else t for t in tests]
     return {
         "submission": submission,
@@ -61,6 +66,7 @@ def make_results(submission: str, profile: str, status: str, tests: list, second
         "execution_time": round(seconds, 3),
         "tests": tests,
         "accuracy": accuracy,
+        "isolation": isolation,
     }
 
 
@@ -114,6 +120,10 @@ def validate(results: dict) -> None:
                 raise ResultsError(f"accuracy {key} must be a finite number")
         if not 0 <= acc["value"] <= 1:
             raise ResultsError(f"accuracy value {acc['value']} is not a fraction in [0, 1]")
+    iso = results["isolation"]
+    if iso is not None and (not isinstance(iso, dict) or not isinstance(iso.get("mode"), str)
+                            or not isinstance(iso.get("full"), bool) or not isinstance(iso.get("missing"), list)):
+        raise ResultsError("isolation must be null or {mode, full, missing, ...}")
 
 
 def write_results(results: dict, out_dir: Path) -> Path:
@@ -154,4 +164,8 @@ def render_table(results: dict, width: int = 120) -> str:
     if results["accuracy"] is not None:
         a = results["accuracy"]
         lines.append(f"accuracy ({a['split']}): {a['value']:.4f} -> {a['points_fraction']:.2f} of the points ({a['formula']})")
+    if results.get("isolation") is not None:
+        from .sandbox.isolation import describe
+
+        lines.append(f"sandbox: {describe(results['isolation'])}")
     return "\n".join(lines)

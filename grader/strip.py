@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
 from .errors import SetupError
 
 START_MARKER = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
@@ -124,7 +122,3 @@ def solution_lines(text: str, where: str = "<text>", markers: Markers = STAR_MAR
     for block in find_blocks(text, where, markers):
         found.extend(ln for ln in lines[block.start : block.end - 1] if ln.strip())
     return found
-
-
-def strip_file(path: Path, markers: Markers = STAR_MARKERS) -> str:
-    return strip_solutions(path.read_text(encoding="utf-8"), where=str(path), markers=markers)

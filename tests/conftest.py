@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,21 @@ sys.path.insert(0, str(get_profile().paths.reference))
 
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", help="also run tests marked slow (CI does)")
+
+
+def pytest_sessionstart(session):
+    """A nested run (tests/test_isolation.py) states the sandbox mode its cases must get."""
+    expected = os.environ.get("GRADER_EXPECT_SANDBOX")
+    if expected:
+        from grader.sandbox import SandboxError, probe_isolation
+
+        try:
+            got = probe_isolation()
+        except SandboxError as exc:
+            pytest.exit(f"no sandbox here: {exc}", returncode=97)  # the caller skips, with this reason
+        if got["mode"] != expected:
+            pytest.exit(f"the sandbox runs in mode {got['mode']} here, not {expected}: {got['fallbacks']}",
+                        returncode=97)
 
 
 def pytest_collection_modifyitems(config, items):

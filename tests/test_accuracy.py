@@ -219,7 +219,10 @@ def test_a_model_that_learned_earns_the_points(tmp_path):
 @pytest.mark.slow
 @pytest.mark.cifar
 def test_a_notebook_that_prints_99_percent_but_trains_nothing_scores_about_10_percent(tmp_path, cifar10_path):
-    peek = f"import os\nprint('real CIFAR-10 visible:', os.path.exists({str(cifar10_path.resolve())!r}))"
+    real = str(cifar10_path.resolve())
+    peek = (f"import os\nprint('real CIFAR-10 visible:', os.path.exists({real!r}))\n"
+            f"try:\n    open({real!r}, 'rb').read(1)\n    print('real CIFAR-10 readable: True')\n"
+            "except OSError:\n    print('real CIFAR-10 readable: False')")
     root = submission(tmp_path / "s", {"FullyConnectedNets.ipynb": CHEAT + [peek]})
     prof = dataclasses.replace(PROFILE, notebooks=(SPECS["FullyConnectedNets"],))
     results = grade(root, tmp_path, prof, cifar10_path)
@@ -228,7 +231,10 @@ def test_a_notebook_that_prints_99_percent_but_trains_nothing_scores_about_10_pe
     assert test["score"] == 0 and results["accuracy"]["points_fraction"] == 0
     assert "the notebook printed: validation accuracy 0.99 (not scored" in test["output"]
     nb = nbformat.read(tmp_path / "out" / "notebooks" / "FullyConnectedNets.ipynb", as_version=4)
-    assert nb.cells[1].outputs[0]["text"] == "real CIFAR-10 visible: False\n"
+    printed = nb.cells[1].outputs[0]["text"]
+    assert "real CIFAR-10 readable: False" in printed
+    # Landlock refuses to list or read what is not allowed, but a path's existence still shows
+    assert "real CIFAR-10 visible: False" in printed or results["isolation"]["filesystem"] == "landlock"
 
 
 # ----------------------------------------------------------------------------- the solved master notebooks

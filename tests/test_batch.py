@@ -243,3 +243,7 @@ def test_a_class_graded_on_a_dask_cluster_matches_local_grading(tmp_path):
     dask_rows, local_rows = _rows(tmp_path / "dask"), _rows(tmp_path / "local")
     for name in ("alice", "erin"):
         assert dask_rows[name]["score"] == local_rows[name]["score"]
+        # the worker's grading process records the sandbox it got, as a local one does
+        on_dask, local = (json.loads((tmp_path / out / "results" / name / "results.json").read_text())["isolation"]
+                          for out in ("dask", "local"))
+        assert on_dask["mode"] == local["mode"] and on_dask["full"] == local["full"] and on_dask["view"]

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+from grader.check import oracle as check_oracle, plan as check_plan
 from grader.courses import get_profile
 from grader.check.public import (
     ARRAYS,

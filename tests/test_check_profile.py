@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+from grader.check import oracle as check_oracle, plan as check_plan
 from grader.courses import UnknownProfile, get_profile
 from grader.check.spec import qualnames
 from grader.strip import START_MARKER

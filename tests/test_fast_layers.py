@@ -288,7 +288,7 @@ def test_conv_fast_non_divisible_stride_equals_naive(x_shape, w_shape, stride, p
     conv_param = {"stride": stride, "pad": pad}
     out, cache = conv_forward_fast(x, w, b, conv_param)
     out_naive, cache_naive = conv_forward_naive(x, w, b, conv_param)
-    (N, C, H, W), (F, _, HH, WW) = x_shape, w_shape
+    (N, _, H, W), (F, _, HH, WW) = x_shape, w_shape
     H_out, W_out = 1 + (H + 2 * pad - HH) // stride, 1 + (W + 2 * pad - WW) // stride
     assert out.shape == out_naive.shape == (N, F, H_out, W_out)
     assert rel_error(out, out_naive) < 1e-8

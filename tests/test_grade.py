@@ -72,6 +72,8 @@ def test_results_json_is_written_exactly_as_design_says(reference_graded):
     assert on_disk["submission"] == "alice" and on_disk["profile"] == "cs231n" and on_disk["accuracy"] is None
     assert on_disk["course"]["detected"] and on_disk["course"]["edition"] is None  # the course's own kit
     assert {t["visibility"] for t in on_disk["tests"]} == {"visible", "hidden"}
+    iso = on_disk["isolation"]  # what the sandbox achieved, e.g. {"mode": "namespaces", "full": true, ...}
+    assert iso["mode"] in ("namespaces", "landlock") and iso["full"] == (iso["missing"] == [])
 
 
 def test_every_function_of_the_profile_has_a_test(reference_graded):
@@ -210,7 +212,7 @@ def test_seed_comes_from_the_submission_name():
 
 def test_hidden_inputs_differ_between_submissions_but_public_ones_do_not(tmp_path):
     """Two students get different hidden inputs: a grade cannot be copied from another's run."""
-    from grader.check import oracle as check_oracle, plan as check_plan, points as check_points, run as check_run
+    from grader.check import oracle as check_oracle, plan as check_plan
 
     oracle = check_oracle.ReferenceOracle(get_profile())
     a = check_plan.build(PROFILE, seed_for("alice"), oracle, only={"layers.affine_forward"})

@@ -130,6 +130,7 @@ def test_the_bundle_grades_reference_kit_and_a_mutant_end_to_end(tiny):
         check = subprocess.run([sys.executable, "-m", "grader", "gradescope", "check", "--source",
                                 str(root / "source")], env=env, capture_output=True, text=True, timeout=120)
         assert check.returncode == 0 and "ready" in check.stdout, check.stderr
+        assert "sandbox " in check.stdout  # what the image's sandbox gives student code
         subs = root / "examples"
         examples.build(prof, subs / "reference")
         examples.build(prof, subs / "kit", strip=True)

@@ -32,3 +32,18 @@ def test_the_report_shows_counts_weak_functions_and_every_submission(tmp_path):
     assert "<script>" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert 'href="results/carol/results.json"' in page
     assert "missing or unreadable" in page.split(">erin</a>")[1].split("</tr>")[0]
+
+
+def test_submissions_graded_with_less_than_the_full_sandbox_are_flagged(tmp_path):
+    full = {"mode": "namespaces", "full": True, "missing": []}
+    landlock = {"mode": "landlock", "full": False, "missing": ["no pid namespace (host processes visible)"]}
+    for name, isolation in (("alice", full), ("bob", landlock), ("carol", None)):
+        tests = [_test("layers.relu_forward", 2, 2)]
+        results = make_results(name, "cs231n", "graded", tests, 1.0, isolation=isolation)
+        write_results(results, tmp_path / "results" / name)
+    page = write_class_report(tmp_path, ["alice", "bob", "carol"], profile="cs231n").read_text()
+    assert "1 submission graded with less than the full" in page and "(bob)" in page
+    row = {name: page.split(f">{name}</a>")[1].split("</tr>")[0] for name in ("alice", "bob", "carol")}
+    assert "&#9888;" in row["bob"] and "landlock" in row["bob"] and "no pid namespace" in row["bob"]
+    assert "&#9888;" not in row["alice"] and "namespaces" in row["alice"]
+    assert "&#9888;" not in row["carol"]  # no student code ran: nothing to flag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -17,9 +18,9 @@ import numpy as np
 import pytest
 
 from grader.courses import get_profile
-from grader.sandbox import Limits, Task, TaskResult, run_tasks
-from grader.sandbox import runner
 from grader.courses.profile import CoursePaths, Package
+from grader.sandbox import SANDBOX_ENV, Limits, SandboxError, Task, TaskResult, probe_isolation, run_tasks
+from grader.sandbox import runner, view
 from grader.submission import assemble_workdir
 
 DRIVERS = Path(__file__).with_name("sandbox_drivers.py")
@@ -132,6 +133,11 @@ def todo(x):
     raise NotImplementedError("implement me")
 
 
+def read_file(path):
+    with open(path, "rb") as f:
+        return float(len(f.read()))
+
+
 def returns_none(x):
     pass
 
@@ -141,13 +147,19 @@ def raises(x):
     raise ValueError("bad shape %s" % (y.shape,))  # RAISE-LINE
 
 
-def probe(reference, grader_dir, lib):
-    """What can student code see and do? 1.0 = yes."""
+def probe(reference, grader_dir, lib, allowed, secrets):
+    """What can student code see and do? 1.0 = yes; counts for the walk and the reads."""
     import socket
 
+    def listable(path):
+        try:
+            return bool(os.listdir(path))
+        except OSError:
+            return False
+
     flags = {}
-    flags["reference_visible"] = float(os.path.isdir(reference) and bool(os.listdir(reference)))
-    flags["grader_dir_visible"] = float(os.path.isdir(grader_dir) and bool(os.listdir(grader_dir)))
+    flags["reference_visible"] = float(listable(reference))
+    flags["grader_dir_visible"] = float(listable(grader_dir))
     try:
         with open(os.path.join(lib, "job.json"), "a"):
             pass
@@ -175,12 +187,67 @@ def probe(reference, grader_dir, lib):
         flags["venv_writable"] = 1.0
     except OSError:
         flags["venv_writable"] = 0.0
-    flags["visible_processes"] = float(sum(p.isdigit() for p in os.listdir("/proc")))
+    flags["visible_processes"] = float(sum(p.isdigit() for p in os.listdir("/proc"))) if listable("/proc") else -1.0
+    # everything this process can list, from the root down: anything outside the allowlist?
+    job = os.path.dirname(os.getcwd())
+    allowed = list(allowed) + [job]
+    inside = lambda p: any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed)  # noqa: E731
+    outside, todo = [], ["/"]
+    while todo:
+        folder = todo.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            if e.path == "/proc":
+                continue
+            if e.is_dir(follow_symlinks=False):
+                todo.append(e.path)
+            elif e.is_symlink():  # in an allowed folder, or on the way to the interpreter
+                if not inside(e.path) and not inside(os.path.realpath(e.path)):
+                    outside.append(e.path)
+            elif not inside(e.path):
+                outside.append(e.path)
+    print("outside the allowlist:", outside[:20])
+    flags["outside_allowlist"] = float(len(outside))
+    readable = []
+    for path in secrets:
+        try:
+            with open(path, "rb") as f:
+                f.read(1)
+            readable.append(path)
+        except OSError:
+            pass
+    print("secrets read:", readable)
+    flags["secrets_read"] = float(len(readable))
     return [flags[k] for k in sorted(flags)]
 '''
 
 PROBE_KEYS = sorted(["reference_visible", "grader_dir_visible", "lib_writable", "network", "grader_is_stub",
-                     "real_grader_importable", "uid", "venv_writable", "visible_processes"])
+                     "real_grader_importable", "uid", "venv_writable", "visible_processes", "outside_allowlist",
+                     "secrets_read"])
+SANDBOX_MODES = ("namespaces", "landlock")
+
+
+@functools.lru_cache(maxsize=None)
+def unavailable(mode: str) -> str | None:
+    """Why this machine cannot run the sandbox in `mode` (None: it can)."""
+    try:
+        probe_isolation(Limits(sandbox=mode))
+        return None
+    except SandboxError as exc:
+        return str(exc).split(". Its output:")[0]
+
+
+@pytest.fixture(autouse=True, params=SANDBOX_MODES)
+def sandbox_mode(request, monkeypatch) -> str:
+    """Every case of this file, in each sandbox mode this machine provides."""
+    why = unavailable(request.param)
+    if why:
+        pytest.skip(f"the {request.param} sandbox is not available here: {why}")
+    monkeypatch.setenv(SANDBOX_ENV, request.param)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -302,11 +369,10 @@ def test_a_forked_grandchild_is_killed_with_the_group(workdir, namespaces, monke
     assert [r.status for r in results] == ["ok", "ok"]
     assert (report["isolation"]["pids"] == "private") <= namespaces
     survivors = _sleepers(marker)
-    # a setsid daemon escapes the process group; the pid namespace or the private uid still gets it
-    if report["isolation"]["pids"] != "private" and report["privileges"] != "dropped":
-        for pid in survivors:  # our own leftover, by pid
-            os.kill(pid, signal.SIGKILL)
-        pytest.xfail("no pid namespace and no private uid here: a setsid daemon outlives the sandbox")
+    # a setsid daemon escapes the process group; the pid namespace, or else the supervisor (a
+    # subreaper the daemon was reparented to), still gets it
+    for pid in survivors:  # our own leftover, by pid
+        os.kill(pid, signal.SIGKILL)
     assert survivors == []
 
 
@@ -337,24 +403,57 @@ def test_unknown_driver_is_an_error(workdir):
     assert r.status == "error" and "unknown driver" in r.error
 
 
-def test_what_student_code_can_see(workdir):
+def test_what_student_code_can_see(workdir, sandbox_mode, tmp_path_factory):
     grader_dir = Path(runner.__file__).resolve().parent.parent
+    # the interpreter, its packages, the system libraries, a few /etc and /dev files, the job
+    allowed = [os.path.realpath(p) for p in view.interpreter_paths()] + view.interpreter_paths()
+    allowed += list(view.SYSTEM_DIRS) + [os.path.realpath(p) for p in view.ETC_FILES] + list(view.ETC_FILES)
+    allowed += ["/dev", "/tmp", "/var/tmp", "/etc/passwd", "/etc/group", "/etc/hosts"]
+    secret = tmp_path_factory.mktemp("secret") / "solution.py"  # readable by anyone, outside the allowlist
+    secret.write_text("SOLVED = True\n")
+    for p in (secret, secret.parent):
+        p.chmod(0o755)
+    secrets = [str(secret), str(get_profile().paths.reference / "cs231n" / "layers.py"), str(grader_dir / "paths.py"),
+               str(Path(__file__).resolve())]
     report: dict = {}
-    (r,) = run(workdir, [call("probe", reference=str(get_profile().paths.reference), grader_dir=str(grader_dir), lib="../lib")],
-               report=report)
+    (r,) = run(workdir, [call("probe", reference=str(get_profile().paths.reference), grader_dir=str(grader_dir),
+                              lib="../lib", allowed=allowed, secrets=secrets, timeout=60)], report=report)
     assert r.status == "ok", r.error
     flags = dict(zip(PROBE_KEYS, r.outputs["out"]))
+    iso = report["isolation"]
+    assert report["children"] == 1 and iso["mode"] == sandbox_mode
     assert flags["grader_is_stub"] == 1.0 and flags["real_grader_importable"] == 0.0
-    assert report["children"] == 1 and "isolation" in report
-    assert flags["venv_writable"] == 0.0 or report["isolation"]["mounts"] == "shared"
-    if report["isolation"]["pids"] == "private":
-        assert flags["visible_processes"] <= 3  # the sandbox's own processes, not the host's
+    assert flags["reference_visible"] == 0.0 and flags["grader_dir_visible"] == 0.0
+    assert flags["secrets_read"] == 0.0, r.stdout
+    assert flags["outside_allowlist"] == 0.0, r.stdout
+    assert flags["lib_writable"] == 0.0 and flags["venv_writable"] == 0.0
+    assert flags["network"] == 0.0
+    if sandbox_mode == "namespaces":
+        assert iso["filesystem"] == "allowlist" and iso["pids"] == "private" and iso["network"] == "isolated"
+        assert 0 < flags["visible_processes"] <= 3  # the sandbox's own processes, not the host's
+    else:
+        assert iso["filesystem"] == "landlock" and iso["landlock_abi"] >= 1
+        assert flags["visible_processes"] == -1.0  # /proc cannot even be listed
     if ROOT and report["privileges"] == "dropped":
-        assert flags["uid"] != 0 and flags["lib_writable"] == 0.0
-        assert report["isolation"]["network"] == "isolated" and flags["network"] == 0.0
-        assert flags["reference_visible"] == 0.0 and flags["grader_dir_visible"] == 0.0
-    if report["isolation"]["network"] == "isolated":
-        assert flags["network"] == 0.0
+        assert flags["uid"] == iso["uid"] != 0
+    # nothing on the child's import path lies outside what it may read
+    shown = iso["view"]["read_only"]
+    assert iso["sys_path"] and all(any(p == a or p.startswith(a + "/") for a in shown) for p in iso["sys_path"]
+                                   if os.path.exists(p) or p.startswith("<job>")), iso["sys_path"]
+
+
+def test_a_hidden_folder_inside_an_allowed_one_stays_hidden(workdir, sandbox_mode):
+    """E.g. the grader installed (not editable) into site-packages: its folder is covered."""
+    import nbformat  # a package in site-packages the child itself does not need
+
+    hidden = Path(nbformat.__file__).resolve().parent
+    target = hidden / "__init__.py"
+    task = Task("read", "call", {"module": "student", "fn": "read_file", "kwargs": {"path": str(target)}})
+    report: dict = {}
+    visible, (r,) = run(workdir, [task]), run(workdir, [task], limits=Limits(hide_paths=(str(hidden),)), report=report)
+    assert visible[0].status == "ok" and visible[0].outputs["out"] > 0  # allowed: site-packages
+    assert r.status == "error" and ("Permission denied" in r.error or "No such file" in r.error), r.error
+    assert str(hidden) not in report["isolation"]["view"]["read_only"]
 
 
 def test_an_absent_editable_file_runs_as_the_kit_version(tmp_path):
@@ -418,8 +517,11 @@ def test_parent_never_follows_links_or_blocks_on_fifos(tmp_path):
 
 
 @pytest.mark.skipif(not ROOT, reason="privileges are only dropped when the grader runs as root")
-def test_falls_back_loudly_when_the_child_cannot_start_unprivileged(workdir, monkeypatch, caplog):
+def test_falls_back_loudly_when_the_child_cannot_start_unprivileged(workdir, monkeypatch, caplog, sandbox_mode):
     monkeypatch.setattr(runner, "_DROP_FAILED", {})
+    privileges = probe_isolation(Limits(sandbox=sandbox_mode))["privileges"]
+    if privileges != "dropped":
+        pytest.skip(f"the {sandbox_mode} sandbox does not drop privileges here: {privileges}")
     prepare = runner._prepare_job
 
     def unusable_home(workdir, drivers, package, limits, uid):

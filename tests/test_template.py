@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
+from grader.check.public import ExpectationsError
 from grader.courses import get_profile
 from grader.strip import END_MARKER, START_MARKER, MarkerError, solution_lines
 from grader.template import (
@@ -318,7 +319,7 @@ def test_expectations_from_another_reference_than_the_kit_are_refused(tmp_path):
     ref = _copy_reference(tmp_path / "ref")
     optim = ref / "cs231n" / "optim.py"
     optim.write_text(optim.read_text(encoding="utf-8") + "\n# an instructor's edit\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match="another"):
+    with pytest.raises(ExpectationsError, match="another"):
         build_template(reference=ref, notebooks=None, out=tmp_path / "kit",
                        expectations_writer=default_expectations_writer(PROFILE))
     assert not (tmp_path / "kit").exists()

@@ -89,6 +89,8 @@ class ExpectationsError(SetupError):
     NO_PACKAGE = ("{kit}: no {package} package found beside {name}/ (none of {anchors} anywhere inside); "
                   "keep the kit's layout: your package next to {name}/")
     NO_REFERENCE = "the public checks never need the reference ({what}): this is a grader bug"
+    OTHER_REFERENCE = ("the public expectations come from the reference in {ref}, but the kit is built from another "
+                       "one ({first}); give the writer the reference folder the kit is built from")
 
     def __init__(self, template: str, **fields):
         self.fields = fields
@@ -333,12 +335,8 @@ class PublicExpectationsWriter:
     def __call__(self, kit: Path) -> list[Path]:
         bad = reference_mismatches(Path(kit), self.profile, reference=self.reference)
         if bad:
-            from ..template import TemplateError
-
-            raise TemplateError(
-                "the public expectations come from the reference in {ref}, but the kit is built from another "
-                "one ({first}); give the writer the reference folder the kit is built from",
-                ref=self.reference or self.profile.paths.reference, first=bad[0])
+            raise ExpectationsError(ExpectationsError.OTHER_REFERENCE, ref=self.reference or self.profile.paths.reference,
+                                    first=bad[0])
         return write_public_expectations(Path(kit), profile=self.profile, reference=self.reference)
 
 

@@ -208,6 +208,16 @@ def get_profile(name: str | None = None, edition: str | None = None) -> Profile:
                          f"{', '.join(prof.edition_names()) or 'none'})") from None
 
 
+def solution_folders() -> list[Path]:
+    """Every folder holding course solutions on this machine that the grader knows of: the
+    project's references and master notebooks, the composed reference trees, and the courses
+    found through $GRADER_COURSES (the sandbox never shows them, even inside an allowed folder)."""
+    folders = [PROJECT_ROOT / "reference", PROJECT_ROOT / "notebooks",
+               Path(tempfile.gettempdir()) / f"grader-reference-{os.getuid()}"]
+    folders += [folder for folder, builtin in _course_folders() if not builtin]
+    return folders
+
+
 def profiles() -> list[Profile]:
     """Every available profile, loaded and validated."""
     return [get_profile(n) for n in available()]

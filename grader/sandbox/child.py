@@ -4,13 +4,25 @@ Standalone program (stdlib + numpy only; it imports NOTHING from `grader`, which
 visible to it). Started by the runner as `python -I child.py JOBDIR`, where JOBDIR/lib/job.json
 (written by the trusted parent, not writable by the child) says what to do. Order of work:
 
-1. Confine itself before any student code exists in the process: resource limits; new network
-   (no network at all), mount, pid and IPC namespaces (directly as root, through a user
-   namespace otherwise); in the mount namespace the reference and the grader are covered by
-   empty tmpfs, /tmp, /var/tmp and /dev/shm are private, and every mount is read-only except
-   JOBDIR/out and JOBDIR/home; a private /proc shows only the sandbox's processes; then, as
-   root, switch to the fresh unprivileged uid the parent chose (else drop all capabilities);
-   no new privileges; die with the parent. What held is reported to the parent.
+1. Confine itself before any student code exists in the process, in the mode the parent chose
+   (job["mode"]); the parent also computed the allowlist (job["view"], see view.py):
+   - "namespaces": new mount, pid, IPC and network (no network at all) namespaces, directly as
+     root, inside a user namespace otherwise. A minimal root file system on a tmpfs holds only
+     the allowlist: read-only binds of the interpreter, its import path, the system libraries
+     and the job's lib/, work/ and in/; out/ and home/ writable; five /dev nodes; a private
+     /tmp, /var/tmp and /dev/shm; a fresh /proc showing the sandbox's processes only. The child
+     enters it with pivot_root and detaches the host's root: nothing else of the host exists
+     for it. Every mount is read-only except out/, home/ and the private temp folders. Then, as
+     root, the fresh unprivileged uid the parent chose (else no capabilities at all).
+   - "landlock" (an ordinary user without user namespaces): the same allowlist enforced by
+     Landlock: read and execute on the read-only part, read-write on out/ and home/, nothing
+     anywhere else; from ABI 4 no TCP bind or connect; from ABI 6 no signals to, and no abstract
+     unix sockets of, processes outside the sandbox.
+   - "none": resource limits only (as root: a fresh uid if the interpreter is readable by one,
+     else no capabilities).
+   In every mode: resource limits, no new privileges, death with the parent. A mode that cannot
+   be set up in full is a fatal error, reported before any student code exists: the parent
+   decides what next (another mode, or refusing to grade). What held is reported to the parent.
 2. Put the workdir first on sys.path, import numpy and the drivers module, report "ready".
 3. Loop: read `{"i": ..., "token": ...}` from the command pipe, load JOBDIR/in/<i>.json and .npz,
    call DRIVERS[driver](ctx, params, arrays), convert every returned value to a float64 array,
@@ -42,8 +54,19 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 8, 32, 4096, 16384, 1 << 18)
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 24, 36, 38
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}  # no glibc wrapper
+# Landlock (the same numbers on every architecture)
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_CREATE_RULESET_VERSION, LANDLOCK_RULE_PATH_BENEATH = 1, 1
+LL_EXECUTE, LL_WRITE_FILE, LL_READ_FILE, LL_READ_DIR = 1, 2, 4, 8
+LL_REFER, LL_TRUNCATE, LL_IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+LL_FILE_RIGHTS = LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | LL_TRUNCATE | LL_IOCTL_DEV
+LL_NET_BIND_TCP, LL_NET_CONNECT_TCP = 1, 2
+LL_SCOPE_ABSTRACT_UNIX_SOCKET, LL_SCOPE_SIGNAL = 1, 2
 
 INFO_ERROR_CHARS = 2000  # cap on one error message
 _COMPLEX_WARNING = Warning  # numpy's ComplexWarning, looked up once numpy is imported
@@ -54,11 +77,20 @@ class _Libc:
     def __init__(self):
         self.lib = ctypes.CDLL(None, use_errno=True)
         self.lib.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+        self.lib.syscall.restype = ctypes.c_long
 
     def call(self, name, *args):
         if getattr(self.lib, name)(*args) != 0:  # ints go as C int: pass c_ulong where the kernel reads longs
             err = ctypes.get_errno()
             raise OSError(err, f"{name}: {os.strerror(err)}")
+
+    def syscall(self, number: int, *args) -> int:
+        """syscall(2); integer arguments must be given as c_long (the kernel reads whole registers)."""
+        result = self.lib.syscall(ctypes.c_long(number), *args)
+        if result < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"system call {number}: {os.strerror(err)}")
+        return result
 
     def mount(self, source, target, fstype, flags, data=None):
         enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
@@ -92,58 +124,8 @@ def _set_limits(limits: dict, record: dict) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def _blocked_ancestor(path: str) -> str | None:
-    """The outermost ancestor of `path` that a stranger uid cannot traverse (no o+x), if any."""
-    parts = path.strip("/").split("/")
-    for k in range(1, len(parts)):
-        anc = "/" + "/".join(parts[:k])
-        try:
-            if not os.stat(anc).st_mode & stat.S_IXOTH:
-                return anc
-        except OSError:
-            return None
-    return None
-
-
 def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip("/") + "/")
-
-
-def _setup_mounts(libc: _Libc, job: dict, needed: list[str], dropping: bool, record: dict) -> None:
-    """In a fresh mount namespace: empty tmpfs over hidden paths, over private temp folders and
-    over ancestors the unprivileged uid could not traverse; re-expose what the child needs."""
-    libc.mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount may leak to the host
-    masks: dict[str, str] = {}
-    for p in job["hide"]:
-        if os.path.isdir(p):
-            masks[p] = "size=1m,mode=755"
-    for p in job["private_tmp"]:
-        if os.path.isdir(p):
-            masks[p] = "size=64m,mode=1777"
-    if dropping:
-        for n in needed:
-            anc = _blocked_ancestor(n)
-            if anc:
-                masks.setdefault(anc, "size=1m,mode=755")
-    # open what must stay visible BEFORE covering anything: binds come from these handles
-    handles = {n: os.open(n, os.O_PATH) for n in needed if os.path.exists(n)}
-    done: list[str] = []
-    for mask in sorted(masks, key=len):
-        if any(_inside(mask, m) for m in done) and not any(_inside(mask, n) for n in handles):
-            continue  # already covered by an outer mask
-        libc.mount("tmpfs", mask, "tmpfs", MS_NOSUID | MS_NODEV, masks[mask])
-        done.append(mask)
-        for n, fd in handles.items():
-            if _inside(n, mask) and n != mask:
-                if stat.S_ISDIR(os.stat(f"/proc/self/fd/{fd}").st_mode):
-                    os.makedirs(n, exist_ok=True)
-                else:
-                    os.makedirs(os.path.dirname(n), exist_ok=True)
-                    open(n, "a").close()
-                libc.mount(f"/proc/self/fd/{fd}", n, None, MS_BIND | MS_REC)
-    for fd in handles.values():
-        os.close(fd)
-    record["masked"] = done
 
 
 def _write_id_map(path: str, ident: int) -> None:
@@ -151,18 +133,35 @@ def _write_id_map(path: str, ident: int) -> None:
         f.write(f"{ident} {ident} 1\n")
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
 def _drop_capabilities(libc: _Libc) -> None:
     """Empty every capability set (used after user-namespace setup, where we keep our uid)."""
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-    header = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-    data = (Data * 2)()
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
     libc.call("capset", ctypes.byref(header), ctypes.byref(data))
+
+
+def _drop_root_capabilities(libc: _Libc) -> None:
+    """Root that keeps uid 0: empty the bounding set (nothing exec'd regains a capability),
+    then every capability set of this process."""
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            last = int(f.read())
+    except (OSError, ValueError):
+        last = 63
+    for cap in range(last + 1):
+        try:
+            _prctl(libc, PR_CAPBSET_DROP, cap)
+        except OSError:
+            pass
+    _drop_capabilities(libc)
 
 
 def _count_tasks_of_uid(uid: int) -> int:
@@ -183,31 +182,244 @@ def _unescape(field: str) -> str:
     return field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\")
 
 
-def _read_only_everywhere(libc: _Libc, writable: set[str], record: dict) -> None:
-    """Remount every mount read-only, except our private tmpfs and the child's out/ and home/.
+def _read_only_everywhere(libc: _Libc, writable: set[str]) -> None:
+    """Remount every mount read-only, except /proc, the private temp folders and out/, home/.
 
     Keeps the flags a user namespace may not clear (nosuid, nodev, noexec, atime)."""
-    keep = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": 8, "noatime": 1024, "nodiratime": 2048,
+    keep = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": 1024, "nodiratime": 2048,
             "relatime": 1 << 21}
-    failed = []
     with open("/proc/self/mountinfo") as f:
         entries = [line.split() for line in f]
     for fields in entries:
         point, options = _unescape(fields[4]), fields[5].split(",")
-        if point in writable or "ro" in options or any(_inside(point, p) for p in ("/proc", "/sys", "/dev")):
+        if point in writable or "ro" in options or _inside(point, "/proc"):
             continue
         flags = MS_REMOUNT | MS_BIND | MS_RDONLY
         for opt in options:
             flags |= keep.get(opt, 0)
+        libc.mount(None, point, None, flags)
+
+
+# ----------------------------------------------------------------------------- the allowlist view
+def _mkdirs(root: str, path: str) -> str:
+    """root + path as real folders of the new root (never through a link); returns it."""
+    cur = root
+    for comp in [c for c in path.split("/") if c]:
+        cur = os.path.join(cur, comp)
         try:
-            libc.mount(None, point, None, flags)
-        except OSError:
-            failed.append(point)
-    record["read_only"] = "everything but out/, home/ and the private temp folders"
-    if failed:
-        record["errors"].append(f"could not make read-only: {failed[:10]}")
+            st = os.lstat(cur)
+        except FileNotFoundError:
+            os.mkdir(cur)
+            os.chmod(cur, 0o755)
+            continue
+        if not stat.S_ISDIR(st.st_mode):
+            raise OSError(f"{cur[len(root):]} is not a folder in the new root")
+    return cur
 
 
+def _touch(path: str, mode: int = 0o644) -> None:
+    if not os.path.lexists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode))
+
+
+class _View:
+    """The new root being built: a tmpfs holding binds of allowed host paths, at their own paths."""
+
+    def __init__(self, libc: _Libc, root: str):
+        self.libc, self.root = libc, root
+        self.bound: list[str] = []
+
+    def covered(self, path: str) -> bool:
+        return any(_inside(path, b) for b in self.bound)
+
+    def bind(self, source: str) -> None:
+        target = self.root + source
+        if stat.S_ISDIR(os.stat(source).st_mode):
+            _mkdirs(self.root, source)
+        else:
+            _mkdirs(self.root, os.path.dirname(source))
+            _touch(target)
+        self.libc.mount(source, target, None, MS_BIND | MS_REC)
+        self.bound.append(source)
+
+    def expose(self, path: str) -> None:
+        """Make `path` resolve in the new root as on the host: every symbolic link on the way is
+        recreated (same text), the real file or folder it leads to is bound. Absent: nothing."""
+        todo = [c for c in path.split("/") if c]
+        cur, hops = "/", 0
+        while todo:
+            comp = todo.pop(0)
+            if comp == ".":
+                continue
+            if comp == "..":
+                cur = os.path.dirname(cur)
+                continue
+            nxt = os.path.join(cur, comp)
+            try:
+                st = os.lstat(nxt)
+            except FileNotFoundError:
+                return
+            if stat.S_ISLNK(st.st_mode):
+                hops += 1
+                if hops > 40:
+                    raise OSError(f"{path}: too many levels of symbolic links")
+                target = os.readlink(nxt)
+                if not self.covered(nxt):  # inside a bound folder the host's link shows already
+                    _mkdirs(self.root, cur)
+                    if not os.path.lexists(self.root + nxt):
+                        os.symlink(target, self.root + nxt)
+                todo = [c for c in target.split("/") if c] + todo
+                if target.startswith("/"):
+                    cur = "/"
+                continue
+            cur = nxt
+        if not self.covered(cur):
+            self.bind(cur)
+
+
+def _write_etc(root: str, uid: int, gid: int, home: str) -> None:
+    """Minimal /etc/passwd, group and hosts: enough for getpwuid, ~ and localhost."""
+    etc = _mkdirs(root, "/etc")
+    files = {
+        "passwd": f"root:x:0:0:root:/root:/bin/sh\nstudent:x:{uid}:{gid}:student:{home}:/bin/sh\n",
+        "group": f"root:x:0:\nstudent:x:{gid}:\n",
+        "hosts": "127.0.0.1 localhost\n::1 localhost\n",
+    }
+    for name, text in files.items():
+        path = os.path.join(etc, name)
+        if not os.path.lexists(path):
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o644)
+
+
+def _build_view(libc: _Libc, job: dict, uid: int, gid: int) -> _View:
+    """Before the pid namespace's first fork: the new root, complete except /proc."""
+    spec = job["view"]
+    libc.mount("tmpfs", spec["root"], "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    view = _View(libc, spec["root"])
+    dev = _mkdirs(view.root, "/dev")
+    libc.mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+    for node in spec["devices"]:
+        _touch(view.root + node, 0o666)
+        libc.mount(node, view.root + node, None, MS_BIND)
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, os.path.join(dev, name))
+    # private temp folders first: the job's folders may lie inside one of them
+    for tmp in spec["private_tmp"]:
+        libc.mount("tmpfs", _mkdirs(view.root, tmp), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+    _mkdirs(view.root, "/proc")
+    for path in spec["read_only"] + spec["writable"]:
+        view.expose(path)
+    for hidden in spec["hide"]:  # a hidden folder inside an allowed one (e.g. the grader in site-packages)
+        if os.path.isdir(view.root + hidden) and not os.path.islink(view.root + hidden):
+            libc.mount("tmpfs", view.root + hidden, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
+    _write_etc(view.root, uid, gid, job["home"])
+    return view
+
+
+def _enter_view(libc: _Libc, view: _View, writable: set[str]) -> None:
+    """pivot_root into the new root, detach the host's, make everything read-only but `writable`."""
+    number = SYS_PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise OSError(f"pivot_root: unsupported architecture {os.uname().machine}")
+    os.chdir(view.root)
+    libc.syscall(number, ctypes.c_char_p(b"."), ctypes.c_char_p(b"."))
+    libc.call("umount2", ctypes.c_char_p(b"."), ctypes.c_int(MNT_DETACH))  # the old root, stacked on "/"
+    os.chdir("/")
+    if os.path.lexists(view.root):  # the new root's host path exists only in the host's tree
+        raise OSError("the host's root is still visible after pivot_root")
+    _read_only_everywhere(libc, writable)
+
+
+# ----------------------------------------------------------------------------- Landlock
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def landlock_abi(libc: _Libc) -> int:
+    """The kernel's Landlock ABI version; 0 when Landlock is absent or disabled."""
+    try:
+        return libc.syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_long(0),
+                            ctypes.c_long(LANDLOCK_CREATE_RULESET_VERSION))
+    except OSError:
+        return 0
+
+
+class _Landlock:
+    def __init__(self, libc: _Libc, abi: int):
+        self.libc, self.abi = libc, abi
+        self.fs = (1 << 13) - 1  # ABI 1: execute .. make_sym
+        self.fs |= (LL_REFER if abi >= 2 else 0) | (LL_TRUNCATE if abi >= 3 else 0) | (LL_IOCTL_DEV if abi >= 5 else 0)
+        self.net = (LL_NET_BIND_TCP | LL_NET_CONNECT_TCP) if abi >= 4 else 0
+        self.scoped = (LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL) if abi >= 6 else 0
+        attr = _RulesetAttr(self.fs, self.net, self.scoped)
+        size = 8 if abi < 4 else (16 if abi < 6 else 24)
+        self.fd = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_long(size), ctypes.c_long(0))
+
+    def rule(self, path: str, rights: int) -> None:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        try:
+            if not stat.S_ISDIR(os.fstat(fd).st_mode):
+                rights &= LL_FILE_RIGHTS
+            attr = _PathBeneathAttr(rights & self.fs, fd)
+            self.libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_long(self.fd), ctypes.c_long(LANDLOCK_RULE_PATH_BENEATH),
+                              ctypes.byref(attr), ctypes.c_long(0))
+        finally:
+            os.close(fd)
+
+    def allow(self, path: str, rights: int, hidden: list[str]) -> None:
+        """`rights` beneath `path`, except beneath the hidden folders inside it (Landlock only
+        adds rights: a folder holding a hidden one gets listing only, its other entries each
+        get a rule of their own)."""
+        real = os.path.realpath(path)
+        if not os.path.exists(real) or any(_inside(real, h) for h in hidden):
+            return
+        inner = [h for h in hidden if _inside(h, real)]
+        if not inner or not os.path.isdir(real):
+            self.rule(real, rights)
+            return
+        self.rule(real, rights & LL_READ_DIR)
+        for entry in os.scandir(real):
+            if not entry.is_symlink():
+                self.allow(entry.path, rights, inner)
+
+    def restrict(self) -> None:
+        self.libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_long(self.fd), ctypes.c_long(0))
+        os.close(self.fd)
+
+
+def _landlock(libc: _Libc, job: dict, record: dict) -> None:
+    """Allow only the allowlist, for this process and everything it starts. Needs no_new_privs."""
+    abi = landlock_abi(libc)
+    if abi < 1:
+        raise OSError("Landlock is not available on this kernel (Linux 5.13+ with Landlock enabled is needed)")
+    spec = job["view"]
+    ll = _Landlock(libc, abi)
+    read = LL_READ_FILE | LL_READ_DIR | LL_EXECUTE
+    for path in spec["read_only"]:
+        ll.allow(path, read, spec["hide"])
+    for path in spec["writable"]:
+        ll.allow(path, ll.fs, spec["hide"])
+    for node in spec["devices"]:
+        ll.allow(node, LL_READ_FILE | LL_WRITE_FILE | LL_IOCTL_DEV, [])
+    _prctl(libc, PR_SET_NO_NEW_PRIVS, 1)
+    ll.restrict()
+    record.update(filesystem="landlock", landlock_abi=abi)
+    if ll.net:
+        record["network"] = "no TCP (Landlock)"
+    if ll.scoped:
+        record["scoped"] = ["signals", "abstract unix sockets"]
+
+
+# ----------------------------------------------------------------------------- processes
 def _wait_status(pid: int) -> int:
     while True:
         try:
@@ -220,7 +432,10 @@ def _wait_status(pid: int) -> int:
 
 def _relay_exit(pid: int) -> None:
     """Outside the new pid namespace: wait for its init, then die the way the harness died."""
-    status = _wait_status(pid)
+    _relay_status(_wait_status(pid))
+
+
+def _relay_status(status: int) -> None:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
     elif os.WIFEXITED(status) and os.WEXITSTATUS(status) > 128:
@@ -252,79 +467,121 @@ def _init(harness: int) -> None:
             os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
 
 
-def confine(job: dict, record: dict) -> None:
-    """Apply every restriction the platform allows; fill `record` with what held.
+def _children() -> list[int]:
+    kids = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+        except (OSError, ValueError):
+            pass
+    return kids
 
-    May fork once (pid namespace): only the new process returns, the original one just relays
-    the new one's exit to the parent runner."""
-    record.update(limits={}, errors=[], network="shared", mounts="shared", pids="shared", uid=os.getuid())
-    limits = job["limits"]
-    _set_limits(limits, record)
+
+def _supervise(libc: _Libc, job: dict) -> None:
+    """Without a pid namespace: this process (the runner's child) becomes the subreaper of all
+    that follows and forks the harness, which runs in a process group of its own (the one the
+    runner kills). When the harness ends, this process kills every process left (a setsid
+    daemon, its children: orphans come back to a subreaper) and dies the way the harness did.
+    Only the harness returns."""
+    _prctl(libc, PR_SET_CHILD_SUBREAPER, 1)
+    _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    pid = os.fork()
+    if not pid:
+        os.setpgid(0, 0)
+        return
+    for fd in (job["cmd_fd"], job["status_fd"]):
+        os.close(fd)  # the harness's pipes: their ends must close when it dies
+    status = None
+    while status is None:
+        try:
+            done, st = os.waitpid(-1, 0)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            os._exit(72)
+        if done == pid:
+            status = st
+    for _ in range(1000):  # each round kills what the last one orphaned
+        left = _children()
+        if not left:
+            break
+        for kid in left:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except OSError:
+                pass
+        for kid in left:
+            try:
+                os.waitpid(kid, 0)
+            except (ChildProcessError, InterruptedError):
+                pass
+    _relay_status(status)
+
+
+def _namespaces(libc: _Libc, job: dict, record: dict, root: bool, uid: int, gid: int) -> None:
+    """Enter new namespaces and the allowlist view. Forks twice (pid namespace): only the
+    harness returns; the original process relays its exit, the namespace's pid 1 reaps."""
+    my_uid, my_gid = os.getuid(), os.getgid()  # after unshare(CLONE_NEWUSER) they read as 65534 until mapped
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (CLONE_NEWNET if job["isolate_network"] else 0)
+    if not root:
+        flags |= CLONE_NEWUSER  # an unprivileged user namespace gives the same where the kernel allows it
+    libc.call("unshare", ctypes.c_int(flags))
+    if not root:
+        with open("/proc/self/setgroups", "w") as f:
+            f.write("deny")
+        _write_id_map("/proc/self/uid_map", my_uid)
+        _write_id_map("/proc/self/gid_map", my_gid)
+    names = {CLONE_NEWNS: "mount", CLONE_NEWPID: "pid", CLONE_NEWIPC: "ipc", CLONE_NEWNET: "net", CLONE_NEWUSER: "user"}
+    record["namespaces"] = sorted(name for bit, name in names.items() if flags & bit)
+    record["network"] = "isolated" if flags & CLONE_NEWNET else "host"
+    libc.mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount may leak to the host
+    view = _build_view(libc, job, uid, gid)
+
+    # three processes: this one stays outside and relays the exit status to the parent runner;
+    # pid 1 inside reaps orphans; pid 2 goes on to run the tasks
+    _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    pid = os.fork()
+    if pid:
+        _relay_exit(pid)  # never returns
+    record["pids"] = "private"
+    _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))  # not inherited by fork
+    # our own /proc: the processes of this sandbox only, nothing of the host
+    libc.mount("proc", view.root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    writable = set(job["view"]["writable"]) | set(job["view"]["private_tmp"])
+    _enter_view(libc, view, writable)
+    record["filesystem"] = "allowlist"
+    pid = os.fork()
+    if pid:
+        _init(pid)  # never returns
+
+
+def confine(job: dict, record: dict) -> None:
+    """Apply the restrictions of job["mode"]; fill `record` with what held. Raises when the mode
+    cannot be set up in full (no student code has run yet).
+
+    In "namespaces" mode this forks (pid namespace): only the harness returns."""
+    mode = job["mode"]
+    record.update(mode=mode, stage="limits", limits={}, errors=[], namespaces=[], filesystem="host", network="host",
+                  pids="host", uid=os.getuid())
+    _set_limits(job["limits"], record)
     libc = _Libc()
     root = os.geteuid() == 0
     uid, gid = job.get("uid"), job.get("gid")
     dropping = root and uid is not None
-    jobdir = job["jobdir"]
-    needed = sorted({os.path.realpath(p) for p in sys.path if p and os.path.exists(p)} | {jobdir})
     # RLIMIT_NPROC counts every thread of the real uid; as our own user we may already have many
     nproc_base = 0 if dropping or root else _count_tasks_of_uid(os.getuid())
 
-    wanted = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (CLONE_NEWNET if job["isolate_network"] else 0)
-    if not root:
-        wanted |= CLONE_NEWUSER  # an unprivileged user namespace gives the same where the kernel allows it
-    my_uid, my_gid = os.getuid(), os.getgid()  # after unshare(CLONE_NEWUSER) they read as 65534 until mapped
-    got = 0
-    for flags in (wanted, wanted & ~CLONE_NEWPID) if job["namespaces"] else ():
-        try:
-            libc.call("unshare", flags)
-            got = flags
-            break
-        except OSError as exc:
-            record["errors"].append(f"unshare({flags:#x}): {exc}")
-    if got & CLONE_NEWUSER:
-        try:
-            with open("/proc/self/setgroups", "w") as f:
-                f.write("deny")
-            _write_id_map("/proc/self/uid_map", my_uid)
-            _write_id_map("/proc/self/gid_map", my_gid)
-        except OSError as exc:
-            record["errors"].append(f"user namespace maps: {exc}")
-    record["network"] = "isolated" if got & CLONE_NEWNET else "shared"
-    if got & CLONE_NEWNS:
-        record["mounts"] = "private"
-        try:
-            _setup_mounts(libc, job, needed, dropping, record)
-            writable = set(job["private_tmp"])
-            for sub in ("out", "home"):
-                path = os.path.join(jobdir, sub)
-                libc.mount(path, path, None, MS_BIND)  # its own mount: stays writable below
-                writable.add(path)
-            _read_only_everywhere(libc, writable, record)
-        except OSError as exc:
-            record["errors"].append(f"mounts: {exc}")
-            record["mounts"] = "private (partly set up)"
+    if mode == "namespaces":
+        record["stage"] = "namespaces"  # a failure from here on is the mode's (the parent may try another)
+        _namespaces(libc, job, record, root, uid if dropping else os.getuid(), gid if dropping else os.getgid())
+    elif mode in ("landlock", "none"):
+        _supervise(libc, job)  # only the harness returns
+        record["reaper"] = "supervisor"
+    else:
+        raise ValueError(f"unknown sandbox mode {mode!r}")
 
-    if got & CLONE_NEWPID:
-        # three processes: this one stays outside and relays the exit status to the parent runner;
-        # pid 1 inside reaps orphans; pid 2 goes on to run the tasks
-        try:
-            _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))
-        except OSError as exc:
-            record["errors"].append(f"prctl: {exc}")
-        pid = os.fork()
-        if pid:
-            _relay_exit(pid)  # never returns
-        record["pids"] = "private"
-        try:
-            _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))  # not inherited by fork
-            # our own /proc: the processes of this sandbox only, nothing of the host
-            libc.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | 8)
-        except OSError as exc:
-            record["errors"].append(f"/proc: {exc}")
-        pid = os.fork()
-        if pid:
-            _init(pid)  # never returns
-
+    record["stage"] = "privileges"
     if dropping:
         # a failure here is fatal: the parent must not believe we run unprivileged
         os.setgroups([])
@@ -333,26 +590,28 @@ def confine(job: dict, record: dict) -> None:
         if os.getuid() != uid or os.geteuid() != uid:
             raise OSError("could not drop privileges")
         record["uid"] = uid
-    elif not root and got & CLONE_NEWUSER:
-        try:
-            _drop_capabilities(libc)  # else the student could undo our mounts
-        except OSError as exc:
-            record["errors"].append(f"capset: {exc}")
+    elif root:
+        _drop_root_capabilities(libc)  # uid 0 without a single capability (nor any to regain by exec)
+        record["capabilities"] = "none"
+    elif mode == "namespaces":
+        _drop_capabilities(libc)  # else the student could undo our mounts
+        record["capabilities"] = "none"
 
     if os.geteuid() != 0:
-        total = nproc_base + limits["nprocs"]
+        total = nproc_base + job["limits"]["nprocs"]
         try:
             resource.setrlimit(resource.RLIMIT_NPROC, (total, total))
             record["limits"]["nproc"] = total
         except (ValueError, OSError) as exc:
             record["errors"].append(f"rlimit nproc: {exc}")
     else:
-        record["errors"].append("rlimit nproc: not enforced for root")
-    try:
-        _prctl(libc, PR_SET_NO_NEW_PRIVS, 1)
-        _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))  # after setuid, which clears it
-    except OSError as exc:
-        record["errors"].append(f"prctl: {exc}")
+        record["errors"].append("rlimit nproc: not enforced for uid 0")
+    _prctl(libc, PR_SET_NO_NEW_PRIVS, 1)
+    _prctl(libc, PR_SET_PDEATHSIG, int(signal.SIGKILL))  # after setuid, which clears it
+    if mode == "landlock":
+        record["stage"] = "landlock"
+        _landlock(libc, job, record)
+    record["stage"] = "startup"
 
 
 # ----------------------------------------------------------------------------- running tasks
@@ -589,6 +848,7 @@ def main(argv: list[str]) -> int:
         spec = importlib.util.find_spec("grader")
         record["grader_origin"] = getattr(spec, "origin", None) if spec else None
         record["python"] = sys.version.split()[0]
+        record["sys_path"] = list(sys.path)
     except BaseException as exc:  # no student code has run yet: this is a set-up problem
         record["error"] = f"{type(exc).__name__}: {exc}"
         _status(status_fd, "fatal " + json.dumps(record, default=str))

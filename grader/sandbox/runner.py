@@ -3,7 +3,10 @@
 Trust model (docs/architecture.md, README): this module runs in the trusted grading process. It never imports,
 unpickles or evaluates anything a student wrote. Student code runs only in `child.py`, started
 with `python -I` in a new session, a minimal environment and a private working folder; the
-child confines itself (rlimits, namespaces, unprivileged uid) before any student code loads.
+child confines itself (rlimits; the allowlist view through namespaces or Landlock; unprivileged
+uid) before any student code loads. The parent chooses the mode (Limits.sandbox, "auto": the
+strongest that starts here, falling back loudly), computes the allowlist (view.py) and records
+what held (isolation.py); where only "none" is possible it refuses unless told otherwise.
 
 Job folder (one per run_tasks call), private to this run:
 
@@ -13,6 +16,7 @@ Job folder (one per run_tasks call), private to this run:
       in/<i>.json|npz   task i's inputs, written just before task i is sent (parent-owned)
       out/<i>.json|npz  task i's results                 (child-owned: nothing in it is trusted)
       home/         cwd, HOME and TMPDIR of the child   (child-owned)
+      root/         where the child mounts its new root (namespaces mode; empty on the host)
 
 Tasks are sent one at a time over a command pipe with a fresh random token; the child answers
 "done <i>" on a status pipe. A result is accepted only for the task being waited on, with its
@@ -47,14 +51,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import SetupError
+from . import isolation, view
 
 log = logging.getLogger(__name__)
 
 CHILD_PROGRAM = Path(__file__).with_name("child.py")
-_PRIVATE_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 _NAMESPACE_EXIT_WAIT = 10  # seconds; the kernel normally empties a namespace in milliseconds
-# (interpreter, namespaces) whose child failed to start as an unprivileged uid: why (once per process).
+# (interpreter, mode) whose child failed to start as an unprivileged uid: why (once per process).
 _DROP_FAILED: dict[tuple, str] = {}
+# (interpreter, mode, euid) that could not start at all here: why ("auto" then tries the next mode).
+_MODE_FAILED: dict[tuple, str] = {}
 
 
 @dataclass
@@ -78,6 +84,10 @@ class TaskResult:
     seconds: float
 
 
+MODES = ("auto", "namespaces", "landlock", "none")
+SANDBOX_ENV = "GRADER_SANDBOX"  # the mode when Limits.sandbox is None (else "auto")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of one child process (and the caps the parent applies to its results)."""
@@ -92,10 +102,15 @@ class Limits:
     info_bytes: int = 256 << 10  # largest result .json accepted
     startup_timeout: float = 60.0  # seconds for a child to report ready
     drop_privileges: bool = True  # as root: run the child as a fresh unprivileged uid
-    namespaces: bool = True  # pid/mount/network/ipc namespaces where the kernel allows them
+    namespaces: bool = True  # False: never try namespaces ("auto" then means Landlock, else none)
     isolate_network: bool = True  # new network namespace (root, or a user namespace)
-    private_tmp: bool = True  # empty tmpfs over /tmp, /var/tmp, /dev/shm (needs a mount namespace)
-    hide_paths: tuple = ()  # more folders to cover with an empty tmpfs (the reference and grader always are)
+    private_tmp: bool = True  # kept for compatibility: the allowlist view always has a private /tmp
+    hide_paths: tuple = ()  # more folders never to show, even inside an allowed one (the reference and grader always)
+    # "namespaces": a minimal root holding only the allowlist (root, or a user namespace);
+    # "landlock": the same allowlist enforced by Landlock; "none": resource limits only;
+    # "auto": the strongest of these the machine allows. None: $GRADER_SANDBOX, else "auto".
+    sandbox: str | None = None
+    allow_weak_sandbox: bool = False  # run student code even when only "none" is possible
 
 
 class SandboxError(SetupError):
@@ -303,19 +318,26 @@ class _Child:
         self.out_total = 0
         self.record: dict = {}
         self.init_pidfd: int | None = None
+        self.harness: int | None = None
 
     def watch_namespace(self) -> None:
-        """Remember the pid namespace's init (the relay's only child) so kill() can wait for it.
+        """Remember the pid namespace's init (the relay's only child) so kill() can wait for it;
+        without a pid namespace, the harness (the supervisor's only child) so kill() can end it first.
 
         Its exit comes only after the kernel has killed and reaped every process inside, so
         waiting for it means no student process outlives the run. Called right after "ready",
         before any student code ran, while the relay still parents the init."""
-        if self.record.get("pids") != "private":
+        private = self.record.get("pids") == "private"
+        if not private and self.record.get("reaper") != "supervisor":
             return
         try:
             children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-            if len(children) == 1:
+            if len(children) == 1 and private:
                 self.init_pidfd = os.pidfd_open(int(children[0]))
+            elif len(children) == 1:
+                # no pid namespace: the harness's process group is killed first, the supervisor
+                # (our child, a subreaper) then kills whatever left that group and exits
+                self.harness = int(children[0])
         except (AttributeError, OSError, ValueError):
             self.init_pidfd = None  # no pidfds or no children file: kill() cannot wait, as before
 
@@ -414,6 +436,15 @@ class _Child:
 
     def kill(self) -> None:
         """SIGKILL the whole process group (and, with a private uid, every process of that uid)."""
+        if self.harness is not None:
+            try:
+                os.killpg(self.harness, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            try:
+                self.proc.wait(timeout=_NAMESPACE_EXIT_WAIT)  # the supervisor's clean-up
+            except subprocess.TimeoutExpired:
+                log.warning("sandbox: the supervisor did not finish within %s s", _NAMESPACE_EXIT_WAIT)
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -449,6 +480,17 @@ def _prepare_job(workdir: Path, drivers: list[Path], context: dict, limits: Limi
         raise
 
 
+def _hidden(limits: Limits) -> tuple[list[str], list[str]]:
+    """(folders the child must never see, even inside an allowed one; those of them holding
+    solutions, whose holders are never shown either: the reference, the master notebooks)."""
+    from grader.courses import solution_folders
+
+    grader_dir = Path(__file__).resolve().parent.parent
+    solutions = [p for p in solution_folders() if p.is_dir()]
+    hidden = sorted({str(Path(p).resolve()) for p in (grader_dir, *limits.hide_paths)})
+    return hidden, sorted({str(Path(p).resolve()) for p in solutions})
+
+
 def _fill_job(job: Path, workdir: Path, drivers: list[Path], context: dict, limits: Limits, uid: int | None) -> dict:
     os.chmod(job, 0o711)
     (job / "lib").mkdir(mode=0o755)
@@ -466,28 +508,56 @@ def _fill_job(job: Path, workdir: Path, drivers: list[Path], context: dict, limi
         (job / name).mkdir(mode=0o700)
         if uid is not None:
             os.chown(job / name, uid, uid)
+    (job / "root").mkdir(mode=0o700)  # where the child mounts its new root (namespaces mode)
 
-    from grader.paths import PROJECT_ROOT
-
-    grader_dir = Path(__file__).resolve().parent.parent
-    hide = {str(Path(p).resolve()) for p in (PROJECT_ROOT / "reference", grader_dir, *limits.hide_paths)}
-    private_tmp = sorted({os.path.realpath(p) for p in (*_PRIVATE_TMP, tempfile.gettempdir())})
-    if not limits.private_tmp:
-        private_tmp = []
     limit_values = {k: v for k, v in asdict(limits).items() if isinstance(v, int) and not isinstance(v, bool)}
+    try:
+        hidden, solutions = _hidden(limits)
+        child_view = view.build(str(job), hidden, solutions=solutions)
+    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise SandboxError(f"could not work out what the sandbox child needs to see: {exc}") from exc
     config = {
         "jobdir": str(job),
         "workdir": str(job / "work"),
         "home": str(job / "home"),
         "drivers": str(job / "lib" / "drivers.py"),
         "context": context,
-        "hide": sorted(hide),
-        "private_tmp": private_tmp,
-        "namespaces": limits.namespaces,
+        "view": child_view,
         "isolate_network": limits.isolate_network,
         "limits": limit_values,
     }
     return config
+
+
+def requested_mode(limits: Limits) -> str:
+    """The sandbox mode asked for: Limits.sandbox, else $GRADER_SANDBOX, else "auto"."""
+    mode = limits.sandbox or os.environ.get(SANDBOX_ENV) or "auto"
+    if mode not in MODES:
+        raise SandboxError(f"unknown sandbox mode {mode!r} (choose one of {', '.join(MODES)})")
+    return mode
+
+
+def _chain(limits: Limits) -> tuple[str, list[str]]:
+    """(requested mode, the modes to try in order). Limits.namespaces=False caps the mode at
+    Landlock ("namespaces" and "auto" then mean "landlock, else none")."""
+    requested = requested_mode(limits)
+    if requested == "namespaces" and not limits.namespaces:
+        requested = "auto"
+    if requested != "auto":
+        return requested, [requested]
+    return requested, (["namespaces"] if limits.namespaces else []) + ["landlock", "none"]
+
+
+def _weak_refusal(requested: str, fallbacks: dict[str, str]) -> SandboxError:
+    if requested == "none":
+        return SandboxError("--sandbox none runs student code with no filesystem confinement (it can read every "
+                            "file this user can); pass --allow-weak-sandbox as well to accept that")
+    reasons = "; ".join(f"{m}: {why}" for m, why in fallbacks.items()) or "none of them is available"
+    return SandboxError(
+        "no sandbox that confines the filesystem can run on this machine (" + reasons + "). Student code would "
+        "see every file this user can read (solutions, data sets, other submissions), so grading refuses to "
+        "start. Grade as root, or where unprivileged user namespaces or Landlock (Linux 5.13+) are enabled; or "
+        "accept the weaker sandbox explicitly with --allow-weak-sandbox (results.json then records it)")
 
 
 def _validate(tasks: list[Task]) -> None:
@@ -549,51 +619,94 @@ def run_tasks(
     context = dict(context or {})
     if not workdir.is_dir():
         raise SandboxError(f"the working copy {workdir} does not exist")
-    root = os.geteuid() == 0
-    drop_key = (sys.executable, limits.namespaces)
-    drop = root and limits.drop_privileges and drop_key not in _DROP_FAILED
-    uid = _choose_uid() if drop else None
+    euid = os.geteuid()
+    root = euid == 0
+    requested, chain = _chain(limits)
+    fallbacks = {m: _MODE_FAILED[(sys.executable, m, euid)] for m in chain[:-1]
+                 if (sys.executable, m, euid) in _MODE_FAILED}
+    mode = next(m for m in chain if m not in fallbacks)
+    if mode == "none" and not limits.allow_weak_sandbox:
+        raise _weak_refusal(requested, fallbacks)
+
+    def wants_uid(m: str) -> bool:
+        if not (root and limits.drop_privileges) or (sys.executable, m) in _DROP_FAILED:
+            return False
+        # without the allowlist root, a fresh uid must be able to read the interpreter where it is
+        return m == "namespaces" or view.reachable_by_anyone(view.interpreter_paths())
+
+    def privileges(m: str, uid: int | None) -> str:
+        if uid is not None:
+            return "dropped"
+        if not root:
+            return "unprivileged user"
+        if (sys.executable, m) in _DROP_FAILED:
+            return f"root: kept ({_DROP_FAILED[(sys.executable, m)]}; no capabilities)"
+        if not limits.drop_privileges:
+            return "root: kept (drop_privileges is off; no capabilities)"
+        return ("root: kept (the interpreter is not readable by an unprivileged uid without a mount namespace; "
+                "no capabilities)")
+
+    uid = _choose_uid() if wants_uid(mode) else None
     job, config = _prepare_job(workdir, drivers, context, limits, uid)
     started = time.monotonic()
     results: list[TaskResult | None] = [None] * len(tasks)
     report = report if report is not None else {}
-    report.update(children=0, privileges="dropped" if drop else ("root: kept" if root else "unprivileged user"))
-    if root and drop_key in _DROP_FAILED:
-        report["privileges"] = f"root: kept ({_DROP_FAILED[drop_key]})"
+    report.update(children=0, privileges=privileges(mode, uid))
     child: _Child | None = None
 
     def remaining_total() -> float:
         return math.inf if total_timeout is None else total_timeout - (time.monotonic() - started)
 
     def start_child(first: int) -> _Child:
-        nonlocal uid, job, config
+        nonlocal uid, job, config, mode
         budget = sum(t.timeout for t in tasks[first:])
         cpu = limits.cpu_seconds or int(math.ceil(min(budget, remaining_total()) + 10))
-        c = _Child(job, config, uid, cpu, limits)
-        deadline = time.monotonic() + limits.startup_timeout
-        kind, line = c.wait_for(lambda s: s.startswith(("ready ", "fatal ")), deadline)
-        if kind == "line" and line.startswith("ready "):
-            c.record = json.loads(line[6:])
-            c.watch_namespace()
-            report["children"] += 1
-            report.setdefault("isolation", c.record)
-            return c
-        c.kill()
-        output = c.take_output()
-        c.close()
-        why = line[6:] if kind == "line" else ("it did not start in time" if kind == "timeout" else "it exited")
-        if uid is not None:
-            # e.g. the interpreter is not readable by a stranger uid and no mount namespace helps:
-            # fall back to running as root (still in namespaces, with limits) and say so, loudly
-            _DROP_FAILED[drop_key] = f"the child could not start as uid {uid}: {why}"
-            log.warning("sandbox: %s; running student code WITHOUT dropping privileges. Output: %s",
-                        _DROP_FAILED[drop_key], output[-2000:])
-            report["privileges"] = f"root: kept ({_DROP_FAILED[drop_key]})"
-            _rmtree(job)
-            uid = None
-            job, config = _prepare_job(workdir, drivers, context, limits, None)
-            return start_child(first)
-        raise SandboxError(f"the sandbox child failed to start ({why}). Its output:\n{output[-4000:]}")
+        while True:
+            c = _Child(job, dict(config, mode=mode), uid, cpu, limits)
+            deadline = time.monotonic() + limits.startup_timeout
+            kind, line = c.wait_for(lambda s: s.startswith(("ready ", "fatal ")), deadline)
+            if kind == "line" and line.startswith("ready "):
+                c.record = json.loads(line[6:])
+                c.watch_namespace()
+                report["children"] += 1
+                if "isolation" not in report:
+                    report["isolation"] = isolation.summarize(
+                        c.record, requested=requested, privileges=report["privileges"], view=config["view"],
+                        jobdir=str(job), fallbacks=fallbacks)
+                return c
+            c.kill()
+            output = c.take_output()
+            c.close()
+            record: dict = {}
+            if kind == "line":
+                try:
+                    record = json.loads(line[6:])
+                except ValueError:
+                    pass
+            why = str(record.get("error") or (line[6:] if kind == "line" else
+                                              "it did not start in time" if kind == "timeout" else "it exited"))
+            if uid is not None and record.get("stage") not in ("namespaces", "landlock"):
+                # e.g. something the child needs is not readable by a stranger uid: fall back to
+                # running as root (still confined, with limits, without capabilities), loudly
+                _DROP_FAILED[(sys.executable, mode)] = f"the child could not start as uid {uid}: {why}"
+                log.warning("sandbox: %s; running student code WITHOUT dropping privileges. Output: %s",
+                            _DROP_FAILED[(sys.executable, mode)], output[-2000:])
+                new_uid = None
+            elif requested == "auto" and mode != chain[-1]:
+                _MODE_FAILED[(sys.executable, mode, euid)] = fallbacks[mode] = why
+                log.warning("sandbox: the %s sandbox cannot run here (%s); trying the next mode", mode, why)
+                mode = chain[chain.index(mode) + 1]
+                if mode == "none" and not limits.allow_weak_sandbox:
+                    raise _weak_refusal(requested, fallbacks)
+                new_uid = _choose_uid() if wants_uid(mode) else None
+            else:
+                raise SandboxError(f"the sandbox child failed to start in mode {mode!r} ({why}). "
+                                   f"Its output:\n{output[-4000:]}")
+            if (new_uid is None) != (uid is None):
+                _rmtree(job)
+                uid = new_uid
+                job, config = _prepare_job(workdir, drivers, context, limits, uid)
+            report["privileges"] = privileges(mode, uid)
 
     try:
         for i, task in enumerate(tasks):
@@ -647,3 +760,19 @@ def run_tasks(
         finally:
             _rmtree(job)
     return results  # type: ignore[return-value]
+
+
+def probe_isolation(limits: Limits = Limits()) -> dict:
+    """What a sandbox child gets on this machine with these limits: its isolation record, from
+    a child started with nothing to run. Raises SandboxError as run_tasks would (e.g. when only
+    a weak sandbox is possible and limits.allow_weak_sandbox is off)."""
+    with tempfile.TemporaryDirectory(prefix="grader-probe-") as tmp:
+        work = Path(tmp) / "work"
+        (work / "probe").mkdir(parents=True)
+        (work / "probe" / "__init__.py").write_text("")
+        drivers = Path(tmp) / "drivers.py"
+        drivers.write_text("DRIVERS = {}\n")
+        report: dict = {}
+        run_tasks(work, [Task("probe", "none", timeout=10.0)], drivers=drivers, limits=limits,
+                  report=report)
+        return report["isolation"]

@@ -1,3 +1,4 @@
+# ruff: noqa: F821 (the helpers are those of grader/check/drivers.py, which runs first in the same module)
 """Sandbox drivers of the family's named checks (grader/courses/family/checks.py).
 
 Standalone like grader/check/drivers.py, and loaded right after it into the same module of the
