@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from ...examples import Edit
+from ...mutate.hints import GENERATED_MUTANT, mutant_hint
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10, models
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
@@ -86,7 +87,7 @@ PROFILE = Profile(
         "cs231n.classifiers.cnn": ("cs231n.layers", "cs231n.fast_layers", "cs231n.layer_utils"),
         "cs231n.solver": ("cs231n.optim",),
     },
-    hints=FAMILY_HINTS,
+    hints={**FAMILY_HINTS, GENERATED_MUTANT: mutant_hint("cs231n")},  # a failure may name a mutant it equals
     checks=FAMILY_CHECKS,
     drivers=FAMILY_DRIVERS,
     models={"FullyConnectedNet": models.fully_connected(FC_MODULE, "FullyConnectedNet"),
