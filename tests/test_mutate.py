@@ -220,3 +220,30 @@ def test_an_acceptance_names_ids_or_globs_and_needs_a_reason_and_a_graded_functi
         validate(dataclasses.replace(prof, accepted_mutants={"layers.nowhere:axis:1": "a reason"}))
     with pytest.raises(ProfileError, match="needs the reason"):
         validate(dataclasses.replace(prof, accepted_mutants={"layers.affine_forward:axis:1": " "}))
+
+
+# ----------------------------------------------------------------------------- hints
+
+
+def test_a_failure_equal_to_a_generated_mutant_is_named_in_its_hint(tmp_path):
+    """A layer norm backward summing over the wrong axis matches no classic bug's hint; the
+    generated mutant it equals is named (in plain words, with no reference code)."""
+    from grader import examples
+    from grader.courses import get_profile
+    from grader.grade import grade_submission
+
+    prof = get_profile("cs231n")
+    mutant = next(m for m in generate(prof, only={"layers.layernorm_backward"}, catalogue=False).mutants
+                  if m.id == "layers.layernorm_backward:axis:1")
+    assert mutant.description == "sum(axis=0) -> sum(axis=1)"
+    sub = examples.build(prof, tmp_path / "sub", files=list(prof.editable))
+    for rel, text in mutant.files.items():
+        (sub / rel).write_text(text)
+    results = grade_submission(sub, profile=prof, out_dir=tmp_path / "out", notebooks=False, seed=4,
+                               only={"layers.layernorm_backward"})
+    failed = [t for t in results["tests"] if t["name"].startswith("layers.layernorm_backward[")
+              and t["status"] == "failed"]
+    assert failed
+    hinted = [t["output"] for t in failed if "generated mutant layers.layernorm_backward:axis:1" in t["output"]]
+    assert hinted, [t["output"] for t in failed]
+    assert "a reduction over the wrong axes" in hinted[0] and "sum(axis" not in hinted[0]
