@@ -286,6 +286,8 @@ def mutate(profile: str | None, only: tuple[str, ...], out_dir: Path | None, wor
 
     prof = _profile(profile)
     out_dir = out_dir or Path("grader-mutate") / prof.name
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     min_rate = MIN_KILL_RATE if min_kill_rate is None else min_kill_rate
     bar = _MutationProgress()
     try:

@@ -40,6 +40,13 @@ _LOCK = threading.RLock()
 _MUTANTS: dict[tuple[str, str], list[Mutant]] = {}
 _MODULES: dict[str, types.ModuleType | None] = {}
 _SPENT: dict[tuple[str, str], float] = {}
+_ENABLED = [True]
+
+
+def enable(on: bool) -> None:
+    """Turn the search on or off in this process (`grader mutate` turns it off: it would only
+    name the very mutant being graded, at a cost)."""
+    _ENABLED[0] = bool(on)
 
 
 def _driver_of(params: dict) -> str | None:
@@ -127,7 +134,7 @@ def mutant_hint(profile_name: str, edition: str | None = None):
     """The GENERATED_MUTANT hint of a profile (registered in its hints)."""
 
     def hint(ev: Evidence) -> str | None:
-        if ev.error or ev.key is None or ev.actual.get(ev.key) is None:
+        if not _ENABLED[0] or ev.error or ev.key is None or ev.actual.get(ev.key) is None:
             return None
         driver = _driver_of(ev.params)
         if driver is None:
@@ -177,4 +184,4 @@ def _drivers(profile, driver_files, load_drivers) -> dict:
         return _DRIVERS[profile.name]
 
 
-__all__ = ["GENERATED_MUTANT", "TIME_BUDGET", "describe", "mutant_hint"]
+__all__ = ["GENERATED_MUTANT", "TIME_BUDGET", "describe", "enable", "mutant_hint"]

@@ -26,8 +26,10 @@ seed, so the reference's expected values are computed once per worker and reused
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
+import signal
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -47,6 +49,7 @@ from ..errors import SetupError
 from ..grade import grade_submission
 from ..sandbox import Limits, Task, run_tasks
 from ..submission import assemble_workdir, find_packages
+from . import hints
 from .generate import Mutant
 
 FAILING = ("failed", "error")
@@ -130,6 +133,7 @@ class MutantGrader:
 
     def __init__(self, profile, *, seed: int = DEFAULT_SEED, probe_seeds: int = DEFAULT_PROBE_SEEDS,
                  limits: Limits | None = None, scratch: Path | None = None):
+        hints.enable(False)  # a failure here would only be told it is the mutant being graded
         self.profile = profile
         self.seed = seed
         self.probe_seeds = [seed + 1000 * (k + 1) for k in range(probe_seeds)]
@@ -240,6 +244,7 @@ class MutantGrader:
         return self._nondeterministic[only]
 
     def close(self) -> None:
+        hints.enable(True)
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -248,14 +253,23 @@ class MutantGrader:
 _WORKER: MutantGrader | None = None
 
 
+def _stop(signum, frame) -> None:
+    """SIGTERM unwinds like an exception, so a worker's sandboxes are killed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def _init_worker(name: str, edition: str | None, seed: int, probe_seeds: int) -> None:
     global _WORKER
     from threadpoolctl import threadpool_limits
 
     from ..courses import get_profile
 
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
+
     threadpool_limits(1)  # the parent's own numpy: one thread per worker (the sandbox children have one too)
     _WORKER = MutantGrader(get_profile(name, edition), seed=seed, probe_seeds=probe_seeds)
+    multiprocessing.util.Finalize(_WORKER, _WORKER.close, exitpriority=10)  # the scratch folder, when the worker ends
 
 
 def _run_in_worker(mutant: Mutant) -> dict:
@@ -303,9 +317,11 @@ def run_mutants(profile, mutants: list[Mutant], *, workers: int = 1, seed: int =
                     outcomes[m.id] = o
                     if progress:
                         progress(o)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
+        except BaseException:  # Ctrl-C, SIGTERM: stop every worker (each kills its sandboxes) and go
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                if process.is_alive():
+                    process.terminate()
             raise
     return [outcomes[m.id] for m in mutants]
 
