@@ -247,3 +247,30 @@ def test_a_failure_equal_to_a_generated_mutant_is_named_in_its_hint(tmp_path):
     hinted = [t["output"] for t in failed if "generated mutant layers.layernorm_backward:axis:1" in t["output"]]
     assert hinted, [t["output"] for t in failed]
     assert "a reduction over the wrong axes" in hinted[0] and "sum(axis" not in hinted[0]
+
+
+def test_a_mutant_is_also_graded_by_the_functions_calling_it_and_compared_exactly_by_the_probe():
+    import numpy as np
+
+    from grader.courses import get_profile
+    from grader.mutate.run import dependants, difference
+    from grader.sandbox import Task, TaskResult
+
+    callers = dependants(get_profile("cs231n"))
+    assert {"layer_utils.affine_relu_forward", "fc_net.TwoLayerNet", "fc_net.FullyConnectedNet",
+            "cnn.ThreeLayerConvNet"} <= callers["layers.affine_forward"]
+    assert "cnn.ThreeLayerConvNet" in callers["layers.relu_forward"]  # through conv_relu_pool_forward too
+    assert callers["optim.adam"] == set()
+
+    task = Task("f[c]", "layer_forward", {}, {"x": np.ones((2, 3))}, 1.0)
+    exp = {"out": np.array([1.0, 2.0])}
+
+    def result(out, info=None, status="ok"):
+        return TaskResult("f[c]", status, {"out": np.asarray(out, dtype=float)}, info or {}, None, False, "", 0.0)
+
+    assert difference(task, result([1.0, 2.0 + 1e-12]), exp, {}) is None
+    assert "rel error" in difference(task, result([1.0, 2.0 + 1e-7]), exp, {})
+    assert "shape" in difference(task, result([1.0, 2.0, 3.0]), exp, {})
+    assert "non-finite" in difference(task, result([1.0, np.nan]), exp, {})
+    assert "info mutated" in difference(task, result([1.0, 2.0], {"mutated": ["x"]}), exp, {"mutated": []})
+    assert difference(task, result([1.0, 2.0], status="timeout"), exp, {}).startswith("timeout")
