@@ -70,7 +70,7 @@ def summarise(profile, gen: Generation, mutants: list[Mutant], outcomes: list[Ou
         })
     functions = []
     names = [f for f in gen.functions if only is None or f in only]
-    names += [r["function"] for r in rows if r["function"] not in names]
+    names = list(dict.fromkeys(names + [r["function"] for r in rows]))  # (catalogued bugs of given code too)
     for f in names:
         mine = [r for r in rows if r["function"] == f]
         counts = {s: sum(r["status"] == s for r in mine) for s in STATES}
