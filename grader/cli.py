@@ -448,6 +448,87 @@ def sandbox_command(sandbox: str | None, as_json: bool) -> None:
     sys.exit(EXIT_OK if record.get("filesystem") in ("allowlist", "landlock") else EXIT_FAILED)
 
 
+@cli.command()
+@click.option("--profile", default=None, help=PROFILE_HELP)
+@click.option("--only", "only", multiple=True, metavar="FUNCTION",
+              help="Mutate this function only: module.function, or just its name (repeatable).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Folder for mutants.json and mutants.html [grader-mutate/PROFILE].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Mutants graded at once, each in its own worker process [one per core].")
+@click.option("--seed", type=int, default=None, help="Seed of the hidden inputs every mutant is graded with [1].")
+@click.option("--probe-seeds", type=click.IntRange(min=1), default=None,
+              help="Other seeds' inputs the equivalence probe compares survivors on [5].")
+@click.option("--min-kill-rate", type=click.FloatRange(0, 1), default=None,
+              help="Exit 1 when a function's kill rate is below this [0.95].")
+def mutate(profile: str | None, only: tuple[str, ...], out_dir: Path | None, workers: int | None, seed: int | None,
+           probe_seeds: int | None, min_kill_rate: float | None) -> None:
+    """Measure the hidden suite: grade mutants of the reference and report the ones it misses.
+
+    Mutants are made from the solution blocks of the profile's editable files by operators that
+    model real mistakes, plus the profile's catalogue of classic bugs; each is graded in the
+    sandbox by the checks of its function and of the functions calling it. Survivors are probed
+    for equivalence with the reference. Writes OUT/mutants.json and OUT/mutants.html. Exit 1 when
+    a function's kill rate is below --min-kill-rate or a survivor is neither equivalent nor
+    accepted in the profile (accepted_mutants).
+    """
+    from .mutate.pipeline import MIN_KILL_RATE, mutate_profile, passed
+    from .mutate.report import terminal_summary
+    from .mutate.run import DEFAULT_PROBE_SEEDS, DEFAULT_SEED, default_workers
+
+    prof = _profile(profile)
+    out_dir = out_dir or Path("grader-mutate") / prof.name
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    min_rate = MIN_KILL_RATE if min_kill_rate is None else min_kill_rate
+    bar = _MutationProgress()
+    try:
+        summary = mutate_profile(prof, out_dir=out_dir, only=only, workers=workers or default_workers(),
+                                 seed=DEFAULT_SEED if seed is None else seed,
+                                 probe_seeds=probe_seeds or DEFAULT_PROBE_SEEDS, min_rate=min_rate,
+                                 on_start=bar.start, progress=bar.advance)
+    finally:
+        bar.stop()
+    click.echo(terminal_summary(summary, min_rate))
+    click.echo(f"report: {out_dir / 'mutants.html'}; data: {out_dir / 'mutants.json'}")
+    sys.exit(EXIT_OK if passed(summary, min_rate) else EXIT_FAILED)
+
+
+class _MutationProgress:
+    """A progress bar on stderr (a line every tenth of the way when stderr is not a terminal)."""
+
+    def __init__(self):
+        self.total = self.done = 0
+        self.killed = 0
+        self.bar = self.task = None
+
+    def start(self, total: int) -> None:
+        self.total = total
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("mutants"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.description}"), TimeElapsedColumn(), console=Console(stderr=True))
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        else:
+            click.echo(f"grading {total} mutants", err=True)
+
+    def advance(self, outcome) -> None:
+        self.done += 1
+        self.killed += outcome.status == "killed"
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=f"{self.killed} killed")
+        elif self.total and self.done * 10 // self.total != (self.done - 1) * 10 // self.total:
+            click.echo(f"  {self.done}/{self.total} graded, {self.killed} killed", err=True)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
 def _exit_on_sigterm(signum, frame) -> None:
     """SIGTERM (a batch's deadline) unwinds like an exception, so the sandboxes are killed on the way out."""
     raise SystemExit(128 + signum)

@@ -112,6 +112,14 @@ def generic_factor(ev: Evidence) -> str | None:
     return f"{ev.key} is {k:.6g} times the expected value"
 
 
+@_hint
+def generated_mutant(ev: Evidence) -> str | None:
+    """Tried last. A profile that registers grader.mutate.hints.mutant_hint under this name
+    replaces it: it names the generated mutant whose result the failure equals. Unregistered:
+    nothing."""
+    return None
+
+
 # ----------------------------------------------------------------------------- across cases
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import fnmatch
 import hashlib
 import importlib.util
 import os
@@ -323,6 +324,12 @@ def validate(prof: Profile) -> None:
         total = round(sum(prof.points().values()), 4)
         if abs(total - prof.total_points) > 1e-6:
             fail("total_points", f"the functions' points add up to {total:g}, not {prof.total_points:g}")
+    for pattern, reason in prof.accepted_mutants.items():
+        function = pattern.split(":", 1)[0]
+        if not isinstance(reason, str) or not reason.strip():
+            fail(f"accepted_mutants {pattern}", "needs the reason it may survive")
+        if not any(fnmatch.fnmatchcase(f, function) for f in functions):
+            fail(f"accepted_mutants {pattern}", f"names {function}, which the profile does not grade")
     for v in prof.mutants + prof.alternatives:
         for f in v.functions:
             if f not in functions:

@@ -301,6 +301,9 @@ class Profile:
     copy in the project). builds_on: courses whose reference modules this course's reference
     may import as `_canonical.<package>.<module>` inside its solution blocks (the same maths,
     written once; the kit never sees them).
+    accepted_mutants: mutants `grader mutate` may leave alive, each with the reason: a mutant id
+    ("layers.relu_backward:comparison:1") or a glob over ids ("layers.relu_backward:comparison:*")
+    -> why that wrong implementation may keep full marks (docs/mutate.md).
     """
 
     name: str
@@ -327,6 +330,7 @@ class Profile:
     total_points: float | None = None
     borrows: Mapping[str, str] = field(default_factory=dict)
     builds_on: tuple[str, ...] = ()
+    accepted_mutants: Mapping[str, str] = field(default_factory=dict)
     default: bool = False  # the profile commands use when none is named
     task_timeout: float = 10.0
     import_timeout: float = 20.0

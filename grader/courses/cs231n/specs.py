@@ -443,6 +443,10 @@ OPTIM = (
               state={"m": "zeros", "v": "zeros", "t": 0}, points=3, public=_adam_public,
               hidden={"learning_rate": 2e-2, "beta1": 0.8, "beta2": 0.99}, hints=("adam_variants",)),
 )
+# Found by `grader mutate`: without epsilon, RMSProp and Adam divide 0 by 0 where a gradient is
+# exactly zero; the steps above draw no zero. Points 0: they share the rule's points.
+ZERO_GRADIENTS = tuple(CheckSpec(f"optim.{name}", "update_rule_zero_gradients", points=0, options={"steps": 3})
+                       for name in ("rmsprop", "adam"))
 
 # ----------------------------------------------------------------------------- models
 
@@ -511,6 +515,10 @@ MODELS = (
             ModelConfig("float32", {"input_dim": (3, 6, 6), "num_filters": 2, "filter_size": 3, "hidden_dim": 5,
                                     "num_classes": 3, "weight_scale": 1e-1},
                         input_shape=(3, 6, 6), N=3, classes=3, dtype="float32"),
+            # found by `grader mutate`: odd sizes, where the 2x2 pool floors ((H - 2) // 2 + 1, not (H - 1) // 2 + 1)
+            ModelConfig("odd_pool", {"input_dim": (2, 7, 9), "num_filters": 2, "filter_size": 3, "hidden_dim": 5,
+                                     "num_classes": 3, "weight_scale": 1e-1, "dtype": "float64"},
+                        input_shape=(2, 7, 9), N=2, classes=3, regs=(0.0, 0.5)),
         ),
         # A conv net's loss has many relu/max kinks: its numeric check is looser (relative errors reach 1e-2).
         numeric_tol=Tol(float64=1e-2, float32=1e-1, floor64=1e-3),
@@ -548,4 +556,4 @@ SOLVER = (
     }),
 )
 
-SPECS = LAYERS[:4] + DROPOUT + LAYERS[4:] + LOSSES + RUNNING + LAYER_UTILS + OPTIM + MODELS + SOLVER
+SPECS = LAYERS[:4] + DROPOUT + LAYERS[4:] + LOSSES + RUNNING + LAYER_UTILS + OPTIM + ZERO_GRADIENTS + MODELS + SOLVER
