@@ -193,12 +193,16 @@ class Dataset:
 class Evidence:
     """What a submission's code must show (files, functions, constructor arguments) to be
     recognised as an edition or a course. Each satisfied item counts one point, each one
-    violated (`absent` present) loses one; nothing is imported or run, the files are parsed."""
+    violated (`absent` present) loses one; nothing is imported or run, the files are parsed (or,
+    for `text`, searched as text: a file that does not parse still shows its patterns)."""
 
     files: tuple[str, ...] = ()  # paths relative to the course root ("cs231n/classifiers/fc_net.py")
     functions: tuple[str, ...] = ()  # qualified names that must be defined ("layers.svm_loss")
     absent: tuple[str, ...] = ()  # qualified names that must not be defined
     arguments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "fc_net.FullyConnectedNet" -> __init__ argument names
+    # short module name -> {regular expression: whether the module's text matches it}, e.g. a given
+    # default that differs between years ({"optim": {r"setdefault\('t', 0\)": True}}); read as text
+    text: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
