@@ -22,6 +22,7 @@ from .courses import get_profile, profiles
 from .courses.profile import Profile
 from .detect import Detection, detect
 from .errors import SetupError
+from . import python2
 from .execute import execution_summary, run_notebooks
 from .integrity import load_manifest
 from .results import TestRecord, make_results, render_table, write_results
@@ -153,7 +154,7 @@ def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, 
         return results
     oracle = oracle or ReferenceOracle(prof)
     run = run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
-    tests, accuracy = list(run.tests), None
+    tests, accuracy = list(run.tests) + python_reports(work), None
     if notebooks and prof.notebooks:
         nb_tests, accuracy = notebook_step(prof, root, found[prof.package], work.path, out_dir, data,
                                            limits=limits, locked=locked)
@@ -161,6 +162,22 @@ def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, 
     results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy)
     results["course"] = course
     return results
+
+
+def python_reports(work) -> list[TestRecord]:
+    """A `python.<file>` entry (no points) for each file of the student's that does not parse under
+    Python 3, or uses Python 2 names that fail when run: where, and what would fix it (grader.python2)."""
+    out = []
+    for rel in [*work.from_student, *work.extra]:
+        try:
+            text = (work.path / rel).read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue
+        folder = (work.path / rel).parent
+        found = python2.report(text, rel, siblings={p.stem for p in folder.glob("*.py")} - {"__init__"})
+        if found is not None:
+            out.append(TestRecord(f"python.{rel}", found[0], 0.0, 0.0, None, found[1], "visible"))
+    return out
 
 
 def _dataset_source(prof: Profile, data) -> tuple[object | None, str]:
