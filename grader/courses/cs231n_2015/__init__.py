@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10
+from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, NUMPY_COMPAT, cifar10
 from ..family.markers import TODO_BANNERS
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, NotebookSettings, NotebookSpec, Package, Profile
@@ -31,6 +31,23 @@ NOTEBOOKS = (
     NotebookSpec("layers.ipynb"),
     NotebookSpec("convnet.ipynb"),
 )
+
+# The 2015 kit's given lines that Python 3 cannot run (every 2015 submission holds them verbatim).
+GIVEN_PYTHON3 = {
+    "cs231n/classifier_trainer.py": {
+        "iterations_per_epoch = N / batch_size": "iterations_per_epoch = N // batch_size",
+        "for it in xrange(num_iters):": "for it in range(num_iters):",
+        "if it % 10 == 0:  print 'starting iteration ', it": "if it % 10 == 0:  print('starting iteration ', it)",
+        "print 'finished optimization. best validation accuracy: %f' % (best_val_acc, )":
+            "print('finished optimization. best validation accuracy: %f' % (best_val_acc, ))",
+    },
+    "cs231n/classifiers/convnet.py": {
+        "conv_param = {'stride': 1, 'pad': (conv_filter_height - 1) / 2}":
+            "conv_param = {'stride': 1, 'pad': (conv_filter_height - 1) // 2}",
+        "model['W2'] = weight_scale * np.random.randn(num_filters * H * W / 4, num_classes)":
+            "model['W2'] = weight_scale * np.random.randn(num_filters * H * W // 4, num_classes)",
+    },
+}
 
 PROFILE = Profile(
     name="cs231n-2015",
@@ -50,7 +67,7 @@ PROFILE = Profile(
     },
     hints={**FAMILY_HINTS, **HINTS},
     checks={**FAMILY_CHECKS, **CHECKS},
-    drivers=FAMILY_DRIVERS + (Path(__file__).with_name("drivers.py"),),
+    drivers=FAMILY_DRIVERS + (NUMPY_COMPAT, Path(__file__).with_name("drivers.py")),
     models={"dict": two_layer_model(NET_MODULE, "two_layer_net")},
     notebooks=NOTEBOOKS,
     notebook_settings=NotebookSettings(),
@@ -65,4 +82,5 @@ PROFILE = Profile(
                 ("data_utils.py", "gradient_check.py", "fast_layers.py", "im2col.py", "im2col_cython.pyx")},
              "cs231n/layer_utils.py": "cs231n-2017:cs231n/layer_utils.py"},
     builds_on=("cs231n",),
+    given_python3=GIVEN_PYTHON3,
 )

@@ -11,7 +11,7 @@ t = 0) and 2017 (Python 3 kit, adam starts at t = 1). Facts per year: docs/cours
 from __future__ import annotations
 
 from ...examples import Edit
-from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10, models
+from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, NUMPY_COMPAT, cifar10, models
 from ..family.markers import TODO_BANNERS
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
@@ -58,6 +58,20 @@ EDITIONS = (
     ),
 )
 
+# The 2016 kit's given lines that Python 3 cannot run (all three 2016 submissions hold them verbatim).
+_ITEMS = {"for k, v in self.params.iteritems():": "for k, v in self.params.items():"}
+GIVEN_PYTHON3 = {
+    "cs231n/classifiers/fc_net.py": {
+        **_ITEMS,
+        "self.bn_params = [{'mode': 'train'} for i in xrange(self.num_layers - 1)]":
+            "self.bn_params = [{'mode': 'train'} for i in range(self.num_layers - 1)]",
+    },
+    "cs231n/classifiers/cnn.py": {
+        **_ITEMS,
+        "conv_param = {'stride': 1, 'pad': (filter_size - 1) / 2}": "conv_param = {'stride': 1, 'pad': (filter_size - 1) // 2}",
+    },
+}
+
 PROFILE = Profile(
     name="cs231n-2017",
     title="CS231n assignment 2 (2016-2017)",
@@ -77,7 +91,7 @@ PROFILE = Profile(
     },
     hints=FAMILY_HINTS,
     checks=FAMILY_CHECKS,
-    drivers=FAMILY_DRIVERS,
+    drivers=FAMILY_DRIVERS + (NUMPY_COMPAT,),
     models={"FullyConnectedNet": models.fully_connected(FC_MODULE, "FullyConnectedNet", norm_arg="use_batchnorm",
                                                         flag_arg="use_batchnorm"),
             "TwoLayerNet": models.fully_connected(FC_MODULE, "FullyConnectedNet", norm_arg="use_batchnorm",
@@ -96,4 +110,5 @@ PROFILE = Profile(
     borrows={f"cs231n/{f}": f"cs231n:cs231n/{f}" for f in
              ("data_utils.py", "gradient_check.py", "fast_layers.py", "im2col.py", "im2col_cython.pyx", "solver.py")},
     builds_on=("cs231n",),
+    given_python3=GIVEN_PYTHON3,
 )
