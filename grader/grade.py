@@ -153,7 +153,7 @@ def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, 
         results["course"] = course
         return results
     oracle = oracle or ReferenceOracle(prof)
-    given = given_python3(prof, work)
+    given = given_fixes(prof, work)
     run = run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
     tests, accuracy = list(run.tests) + given + python_reports(work), None
     if notebooks and prof.notebooks:
@@ -165,12 +165,13 @@ def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, 
     return results
 
 
-def given_python3(prof: Profile, work) -> list[TestRecord]:
-    """Lines of a Python 2 kit's GIVEN code in the student's files, replaced in the working copy
-    by their Python 3 form (profile.given_python3); a `given.<file>` entry (no points) lists each
-    replacement. Only exact given lines are touched: what the student wrote runs as written."""
+def given_fixes(prof: Profile, work) -> list[TestRecord]:
+    """Lines of the course's GIVEN code that cannot run as they are (a Python 2 kit's, a year's
+    kit bug), replaced in the working copy by the form profile.given_fixes names; a
+    `given.<file>` entry (no points) lists each replacement. Only exact given lines are touched:
+    what the student wrote runs as written."""
     out = []
-    for rel, lines in prof.given_python3.items():
+    for rel, lines in prof.given_fixes.items():
         if rel not in work.from_student:
             continue
         path = work.path / rel
@@ -189,8 +190,8 @@ def given_python3(prof: Profile, work) -> list[TestRecord]:
         if changed:
             path.write_text("".join(new_lines), encoding="utf-8")
             out.append(TestRecord(f"given.{rel}", "passed", 0.0, 0.0, None,
-                                  f"{len(changed)} line(s) of the course's given Python 2 code run in their Python 3 "
-                                  f"form (the course's lines, not yours): " + "; ".join(changed[:8]), "visible"))
+                                  f"{len(changed)} line(s) of the course's given code run in a fixed form (Python 3, or "
+                                  f"a known bug of the kit corrected; the course's lines, not yours): " + "; ".join(changed[:8]), "visible"))
     return out
 
 

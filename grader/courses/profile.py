@@ -304,12 +304,13 @@ class Profile:
     {"utils/data_utils.py": "cs231n:cs231n/data_utils.py"} (given code shared by courses: one
     copy in the project). builds_on: courses whose reference modules this course's reference
     may import as `_canonical.<package>.<module>` inside its solution blocks (the same maths,
-    written once; the kit never sees them). given_python3: for a course whose kits were Python 2,
-    per editable file (course-root path), lines of GIVEN code of those kits and their Python 3
-    form ({"cs231n/classifier_trainer.py": {"for it in xrange(num_iters):": "for it in
+    written once; the kit never sees them). given_fixes: per editable file (course-root path),
+    lines of the GIVEN code of the course's own kits that cannot run as they are (Python 2 in a
+    kit of that era, or a known bug of a year's kit) and the form the grader runs instead
+    ({"cs231n/classifier_trainer.py": {"for it in xrange(num_iters):": "for it in
     range(num_iters):"}}): where a student's file holds such a line verbatim (indentation and a
-    trailing comment aside), the grader runs the Python 3 form and reports each replacement.
-    The student's own lines are never changed.
+    trailing comment aside), the grader runs the fixed form and reports each replacement. The
+    student's own lines are never changed.
     """
 
     name: str
@@ -336,7 +337,7 @@ class Profile:
     total_points: float | None = None
     borrows: Mapping[str, str] = field(default_factory=dict)
     builds_on: tuple[str, ...] = ()
-    given_python3: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    given_fixes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     default: bool = False  # the profile commands use when none is named
     task_timeout: float = 10.0
     import_timeout: float = 20.0

@@ -33,7 +33,7 @@ NOTEBOOKS = (
 )
 
 # The 2015 kit's given lines that Python 3 cannot run (every 2015 submission holds them verbatim).
-GIVEN_PYTHON3 = {
+GIVEN_FIXES = {
     "cs231n/classifier_trainer.py": {
         "iterations_per_epoch = N / batch_size": "iterations_per_epoch = N // batch_size",
         "for it in xrange(num_iters):": "for it in range(num_iters):",
@@ -82,5 +82,5 @@ PROFILE = Profile(
                 ("data_utils.py", "gradient_check.py", "fast_layers.py", "im2col.py", "im2col_cython.pyx")},
              "cs231n/layer_utils.py": "cs231n-2017:cs231n/layer_utils.py"},
     builds_on=("cs231n",),
-    given_python3=GIVEN_PYTHON3,
+    given_fixes=GIVEN_FIXES,
 )

@@ -4,8 +4,8 @@ accepted alternatives, each a set of text substitutions on this course's referen
 replaces the delegating lines by the code a student wrote.
 
 Seen in real submissions (docs/courses/cs231n-2015.md): a softmax without the max shift
-(huyouare), RMSProp's epsilon inside the square root (all three: accepted), a smoothing
-constant of 1e5 (the classic the assignment's text warns about).
+(huyouare), a smoothing constant of 1e5 (the classic the assignment's text warns about).
+RMSProp's smoothing inside the square root is the course's own form (its check value needs it).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _net(shift=True, half=True):
 
 
 _RMSPROP = """                    self.step_cache[p] = decay_rate * self.step_cache[p] + (1 - decay_rate) * grads[p] ** 2
-                    dx = -learning_rate * grads[p] / (np.sqrt(self.step_cache[p]) + 1e-8)
+                    dx = -learning_rate * grads[p] / np.sqrt(self.step_cache[p] + 1e-8)
 """
 _MOMENTUM = """                    dx = momentum * self.step_cache[p] - learning_rate * grads[p]
                     self.step_cache[p] = dx
@@ -59,8 +59,8 @@ MUTANTS = (
             "lacks the 0.5 factor"),
     Variant("rmsprop_smoothing_1e5", (Edit(TRAINER, _RMSPROP, _RMSPROP.replace("+ 1e-8", "+ 1e5")),),
             ("classifier_trainer.ClassifierTrainer",), "1e5 instead of 1e-8"),
-    Variant("rmsprop_no_sqrt", (Edit(TRAINER, _RMSPROP, _RMSPROP.replace("np.sqrt(self.step_cache[p])",
-                                                                        "self.step_cache[p]")),),
+    Variant("rmsprop_no_sqrt", (Edit(TRAINER, _RMSPROP, _RMSPROP.replace("np.sqrt(self.step_cache[p] + 1e-8)",
+                                                                        "(self.step_cache[p] + 1e-8)")),),
             ("classifier_trainer.ClassifierTrainer",), "without the square root"),
     Variant("momentum_wrong_sign", (Edit(TRAINER, _MOMENTUM, _MOMENTUM.replace("- learning_rate", "+ learning_rate")),),
             ("classifier_trainer.ClassifierTrainer",), "wrong sign"),
@@ -76,8 +76,9 @@ MUTANTS = (
 
 ALTERNATIVES = (
     Variant("net_own_code", (Edit(NET, _NET_BLOCK, _net()),), ("neural_net.two_layer_net",)),
-    # what all three real 2015 submissions wrote: the smoothing inside the square root
-    Variant("rmsprop_epsilon_inside_sqrt", (Edit(TRAINER, _RMSPROP, _RMSPROP.replace(
-        "(np.sqrt(self.step_cache[p]) + 1e-8)", "np.sqrt(self.step_cache[p] + 1e-8)")),),
+    # the reference (as the course's own solution, and all three real 2015 submissions) adds the
+    # smoothing inside the square root; outside it is correct too
+    Variant("rmsprop_epsilon_outside_sqrt", (Edit(TRAINER, _RMSPROP, _RMSPROP.replace(
+        "np.sqrt(self.step_cache[p] + 1e-8)", "(np.sqrt(self.step_cache[p]) + 1e-8)")),),
         ("classifier_trainer.ClassifierTrainer",)),
 )

@@ -21,7 +21,7 @@ PYTHON2_EDITS = (Edit("cs231n/classifier_trainer.py", "            if verbose an
 
 CLASS = (
     Example("alice", "the reference solution", lambda p, d: examples.build(p, d), True),
-    Example("bob", "RMSProp with the smoothing inside the square root (correct)", _mutant("rmsprop_epsilon_inside_sqrt"),
+    Example("bob", "RMSProp with the smoothing outside the square root (correct)", _mutant("rmsprop_epsilon_outside_sqrt"),
             True),
     Example("carol", "a zip with the package two folders deep", lambda p, d: examples.zipped(p, d, ("hw2", "assignment2")),
             True),

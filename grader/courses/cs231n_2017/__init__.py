@@ -58,13 +58,16 @@ EDITIONS = (
     ),
 )
 
-# The 2016 kit's given lines that Python 3 cannot run (all three 2016 submissions hold them verbatim).
+# The 2016 kit's given lines that cannot run as they are (all three 2016 submissions hold them
+# verbatim): Python 2, and `bn_param[mode] = mode`, the 2016 kit's bug (fixed in 2017) that left
+# batch normalization in training mode at test time.
 _ITEMS = {"for k, v in self.params.iteritems():": "for k, v in self.params.items():"}
-GIVEN_PYTHON3 = {
+GIVEN_FIXES = {
     "cs231n/classifiers/fc_net.py": {
         **_ITEMS,
         "self.bn_params = [{'mode': 'train'} for i in xrange(self.num_layers - 1)]":
             "self.bn_params = [{'mode': 'train'} for i in range(self.num_layers - 1)]",
+        "bn_param[mode] = mode": "bn_param['mode'] = mode",
     },
     "cs231n/classifiers/cnn.py": {
         **_ITEMS,
@@ -110,5 +113,5 @@ PROFILE = Profile(
     borrows={f"cs231n/{f}": f"cs231n:cs231n/{f}" for f in
              ("data_utils.py", "gradient_check.py", "fast_layers.py", "im2col.py", "im2col_cython.pyx", "solver.py")},
     builds_on=("cs231n",),
-    given_python3=GIVEN_PYTHON3,
+    given_fixes=GIVEN_FIXES,
 )
