@@ -176,15 +176,16 @@ def given_fixes(prof: Profile, work) -> list[TestRecord]:
             continue
         path = work.path / rel
         text = path.read_bytes().decode("utf-8", "replace")
+        fixes = {" ".join(old.split()): new for old, new in lines.items()}  # runs of blanks compared as one
         changed, new_lines = [], []
         for number, line in enumerate(text.splitlines(keepends=True), start=1):
             code, hash_, comment = line.rstrip("\r\n").partition("#")
-            key = code.strip()
-            if key and key in lines and not code.strip().startswith("#"):
+            key = " ".join(code.split())
+            if key and key in fixes:
                 indent = code[: len(code) - len(code.lstrip())]
                 tail = f"  #{comment}" if hash_ and "'" not in comment and '"' not in comment else ""
-                new_lines.append(f"{indent}{lines[key]}{tail}\n")
-                changed.append(f"line {number}: {key} -> {lines[key]}")
+                new_lines.append(f"{indent}{fixes[key]}{tail}\n")
+                changed.append(f"line {number}: {key} -> {fixes[key]}")
             else:
                 new_lines.append(line)
         if changed:

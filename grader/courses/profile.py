@@ -309,8 +309,8 @@ class Profile:
     kit of that era, or a known bug of a year's kit) and the form the grader runs instead
     ({"cs231n/classifier_trainer.py": {"for it in xrange(num_iters):": "for it in
     range(num_iters):"}}): where a student's file holds such a line verbatim (indentation and a
-    trailing comment aside), the grader runs the fixed form and reports each replacement. The
-    student's own lines are never changed.
+    trailing comment and runs of blanks aside), the grader runs the fixed form and reports each
+    replacement. The student's own lines are never changed.
     """
 
     name: str

@@ -166,7 +166,7 @@ def _simulate(arrays, kw, step):
 def _trainer_arrays(rng, N, D, C, scale=1.0):
     X = rng.standard_normal((N, D))
     y = rng.integers(0, C, size=N)
-    X = X + scale * np.eye(C, D)[y] * 2.0  # separable enough to be learned
+    X = X + scale * np.eye(C, D)[y] * 5.0  # well separated: any working trainer classifies it
     return {"X": X, "y": y, "X_val": X.copy(), "y_val": y.copy(),
             "W": 0.01 * rng.standard_normal((D, C)), "b": np.zeros(C)}
 
