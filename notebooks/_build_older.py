@@ -625,9 +625,10 @@ def two_layer_net_2015() -> list[tuple]:
                 X_train, y_train = X_train[:num_training], y_train[:num_training]
                 X_test, y_test = X_test[:num_test], y_test[:num_test]
                 mean_image = np.mean(X_train, axis=0)
-                X_train = (X_train - mean_image).reshape(num_training, -1)
-                X_val = (X_val - mean_image).reshape(num_validation, -1)
-                X_test = (X_test - mean_image).reshape(num_test, -1)
+                # rows in float32: matrix products of float32 arrays are several times faster
+                X_train = (X_train - mean_image).reshape(num_training, -1).astype(np.float32)
+                X_val = (X_val - mean_image).reshape(num_validation, -1).astype(np.float32)
+                X_test = (X_test - mean_image).reshape(num_test, -1).astype(np.float32)
                 return X_train, y_train, X_val, y_val, X_test, y_test
 
 
@@ -662,7 +663,7 @@ def two_layer_net_2015() -> list[tuple]:
             @@TODO Tune the hyperparameters on the validation set and store your best trained model (the dict the trainer returns) in best_model.
             hidden_size = {s["hidden_size"]}
             np.random.seed(0)
-            model = init_two_layer_model(32 * 32 * 3, hidden_size, 10)
+            model = {{k: v.astype(np.float32) for k, v in init_two_layer_model(32 * 32 * 3, hidden_size, 10).items()}}
             tic = time.time()
             best_model, loss_history, train_acc, val_acc = ClassifierTrainer().train(
                 X_train, y_train, X_val, y_val, model, two_layer_net, reg={s["reg"]}, learning_rate={s["learning_rate"]},

@@ -11,6 +11,8 @@ adam is checked from explicit configs only.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...check.spec import VISIBLE, CheckSpec, ModelConfig, ModelSpec, OptimSpec
 from ..cs231n import specs as canonical
 
@@ -52,6 +54,19 @@ OPTIM = (
 
 # ----------------------------------------------------------------------------- models
 
+
+def _fc_public_biased():
+    """The notebook's small net with small random biases instead of zeros: under dropout a whole
+    example's hidden layer can be dropped, and a zero bias then puts the next ReLU exactly at its
+    kink, where a numeric gradient means nothing (a net whose dropout keeps 25% of the units,
+    the keep convention read into p = 0.75, hit it)."""
+    data = canonical._fc_public()()
+    rs = np.random.RandomState(7)
+    for k in ("b1", "b2", "b3"):
+        data["params"][k] = 0.1 * rs.randn(*data["params"][k].shape)
+    return data
+
+
 FC_PUBLIC = canonical.FC_PUBLIC
 _two_layer = next(s for s in canonical.MODELS if s.cls == "TwoLayerNet")
 _cnn = next(s for s in canonical.MODELS if s.cls == "ThreeLayerConvNet")
@@ -71,7 +86,7 @@ MODELS = (
             # the Dropout notebook's gradient check (drop 0.25, seed 123): judged against its own numeric gradient
             ModelConfig("public_dropout", dict(FC_PUBLIC, dropout=0.25, seed=123), input_shape=(15,), N=2,
                         classes=10, regs=(0.0, 3.14), visibility=VISIBLE, stochastic=True,
-                        plain_kwargs={"dropout": 0}, fixed=canonical._fc_public()),
+                        plain_kwargs={"dropout": 0}, fixed=_fc_public_biased),
             ModelConfig("none", dict(FC_PUBLIC), input_shape=(15,), N=6, classes=10, regs=(0.0, 3.14)),
             ModelConfig("batchnorm", {"hidden_dims": [9, 7], "input_dim": 12, "num_classes": 5, "weight_scale": 5e-2,
                                       "use_batchnorm": True, "dtype": "float64"},
