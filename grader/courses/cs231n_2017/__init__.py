@@ -20,13 +20,15 @@ from .specs import CNN_MODULE, FC_MODULE, SPECS
 
 AT_LEAST = AccuracyFormula  # AccuracyFormula(offset=50, span=0) = "at least 50%"
 
-# This project's master notebooks (notebooks/cs231n-2017/): the course's targets, each notebook
-# leaving its final model in `best_model`, scored on the grader's held-out half of the test batch.
+# This project's master notebooks (notebooks/cs231n-2017/): the fully connected notebook leaves its
+# final model in `best_model` (the course: at least 50% validation accuracy), scored on the
+# grader's held-out half of the test batch; the others are executed (the course scores no model
+# there: 2016's open-ended conv net names no variable, 2017 moved it to TensorFlow/PyTorch).
 NOTEBOOKS = (
     NotebookSpec("FullyConnectedNets.ipynb", "best_model", ("FullyConnectedNet",), AT_LEAST(offset=50, span=0), 5.0),
     NotebookSpec("BatchNormalization.ipynb"),
     NotebookSpec("Dropout.ipynb"),
-    NotebookSpec("ConvolutionalNetworks.ipynb", "best_model", ("ThreeLayerConvNet",), AT_LEAST(offset=65, span=0), 5.0),
+    NotebookSpec("ConvolutionalNetworks.ipynb"),
 )
 
 # The official notebooks of both years: FullyConnectedNets keeps the model the course requires
