@@ -37,7 +37,7 @@ JUDGEMENTS = HERE / "calibration" / "judgements.json"
 def mirror(corpus: Path, repository: str) -> Path:
     """The bare git directory of `repository` in the corpus (OWNER+NAME, or OWNER+NAME/repo)."""
     path = corpus / repository.replace("/", "+")
-    for candidate in (path, path / "repo"):
+    for candidate in (path, path / "repo", path / "repo" / ".git"):
         if (candidate / "HEAD").is_file() and (candidate / "objects").is_dir():
             return candidate
     raise SystemExit(f"{repository}: no git mirror at {path} (fetch the repository into the corpus folder)")
@@ -89,7 +89,7 @@ def grade(entry: dict, corpus: Path, out: Path, notebooks: bool) -> dict:
 def failed_functions(results: dict) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for t in results["tests"]:
-        if t["status"] != "passed" and not t["name"].startswith("notebook."):
+        if t["status"] != "passed" and not t["name"].startswith(("notebook.", "python.", "given.")):
             out.setdefault(t["name"].split("[")[0], []).append(t)
     return out
 
@@ -125,12 +125,16 @@ def main() -> int:
             continue
         r = g["results"]
         course = r.get("course") or {}
-        functions = {t["name"].split("[")[0] for t in r["tests"] if not t["name"].startswith("notebook.")}
+        functions = {t["name"].split("[")[0] for t in r["tests"] if not t["name"].startswith(("notebook.", "python.", "given."))}
         fails = failed_functions(r)
         totals["functions"] += len(functions)
         totals["failed"] += len(fails)
         print(f"{head}: profile {r['profile'] or '-'} edition {course.get('edition') or 'kit'}, score "
               f"{r['score']:g}/{r['max_score']:g}, {len(fails)} of {len(functions)} functions failed, {g['seconds']:.0f} s")
+        for t in r["tests"]:
+            if t["name"].startswith(("python.", "given.")):
+                kind, _, file = t["name"].partition(".")
+                print(f"    {kind:<8} {file}: {t['output'][:200]}")
         for fn, tests in sorted(fails.items()):
             j = judged.get(f"{e['repository']}:{fn}")
             verdict = j["verdict"] if j else "unjudged"

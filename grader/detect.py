@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,11 +66,22 @@ class Facts:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._cache: dict[Path, tuple[set[str], dict]] = {}
+        self._text: dict[Path, str] = {}
 
     def parsed(self, path: Path):
         if path not in self._cache:
             self._cache[path] = _definitions(path) if path.is_file() else (set(), {})
         return self._cache[path]
+
+    def text(self, path: Path) -> str:
+        """The file's text (capped; empty when absent or unreadable): searched, never parsed."""
+        if path not in self._text:
+            try:
+                with open(path, "rb") as f:
+                    self._text[path] = f.read(MAX_PARSE_BYTES).decode("utf-8", "replace")
+            except OSError:
+                self._text[path] = ""
+        return self._text[path]
 
 
 def _module_files(profile, package_dir: Path | None) -> dict[str, Path]:
@@ -97,6 +109,7 @@ def _features(profile) -> set[tuple]:
             out |= {("arg", cls, a) for a in args}
         for cls, names in e.renames.items():
             out |= {("arg", cls, a) for pair in names.items() for a in pair}
+        out |= {("text", module, pattern) for module, patterns in e.evidence.text.items() for pattern in patterns}
     return out
 
 
@@ -119,6 +132,7 @@ def _expectations(profile, edition) -> dict[tuple, bool]:
     out.update({("def", q): False for q in ev.absent})
     out.update({("file", f): True for f in ev.files})
     out.update({("arg", cls, a): True for cls, args in ev.arguments.items() for a in args})
+    out.update({("text", m, pattern): seen for m, patterns in ev.text.items() for pattern, seen in patterns.items()})
     return out
 
 
@@ -133,6 +147,9 @@ def _observe(feature: tuple, facts: Facts, files: dict[str, Path], package_dir: 
         path = files.get(module)
         have = facts.parsed(path)[1].get(cls) if path is not None else None
         return have is not None and feature[2] in have
+    if kind == "text":
+        path = files.get(feature[1])
+        return path is not None and re.search(feature[2], facts.text(path)) is not None
     return (package_dir.parent / feature[1]).is_file()
 
 
@@ -141,6 +158,8 @@ def _describe(feature: tuple, seen: bool) -> str:
         return f"{feature[1]} {'defined' if seen else 'not defined'}"
     if feature[0] == "arg":
         return f"{feature[1]}({feature[2]}=...) {'accepted' if seen else 'not an argument'}"
+    if feature[0] == "text":
+        return f"{feature[1]} {'matches' if seen else 'does not match'} /{feature[2]}/"
     return f"{feature[1]} {'present' if seen else 'absent'}"
 
 

@@ -61,7 +61,39 @@ def build(profile, dest: Path, edits=(), *, files=None, nest=(), strip=False) ->
     apply(root, edits)
     if profile.edition is not None:
         apply(root, [e for e in profile.edition.edits if (root / e.file).exists()])
+    if profile.builds_on:
+        _carry_bases(profile, root)
     return Path(dest)
+
+
+BASES = "_canonical"  # grader.reference.CANONICAL: how a reference names the courses it builds on
+
+
+def _carry_bases(profile, root: Path) -> None:
+    """A reference built on other courses calls their references as `_canonical.<package>...`
+    inside its solution blocks. A submission made from it must run on its own in the sandbox,
+    where no reference is visible: it carries each such package inside its first student package
+    as `<package>/_canonical_<base package>/` (extra modules of the student's; a folder not named
+    like a course package, so the submission's own package is still the one found) with the
+    imports rewritten to it. Files that do not mention `_canonical` are left as they are."""
+    import re
+
+    from .courses import get_profile
+
+    pkg = root / profile.package
+    pattern = re.compile(rf"\b(from|import)\s+{BASES}\.(\w+)")
+    users = [p for p in root.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))]
+    if not users or not pkg.is_dir():
+        return
+    for path in users:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(pattern.sub(lambda m: f"{m.group(1)} {profile.package}.{BASES}_{m.group(2)}", text),
+                        encoding="utf-8")
+    for name in profile.builds_on:
+        base = get_profile(name)
+        for p in base.packages:
+            shutil.copytree(base.paths.reference / p.name, pkg / f"{BASES}_{p.name}", dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.c", "*.so"))
 
 
 def variant(profile, name: str):

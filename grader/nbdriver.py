@@ -15,8 +15,9 @@ child runs (/proc/self/exe) with the child's import path.
 
 The driver judges nothing. It returns, for the parent to check:
 - "notebook": the executed notebook's JSON bytes packed 4 per value (uint32), its length in info;
-- "model.<param>" and "<state>.<i>.<key>": the arrays of the scored model and of the state its
-  course names (e.g. running averages), which the kernel saved with numpy's .npy format (never
+- "model.<param>" and "<state>.<i>.<key>": the arrays of the scored model (its `params`, or the
+  model itself when it is a dict of arrays, class `dict`) and of the state its course names
+  (e.g. running averages), which the kernel saved with numpy's .npy format (never
   pickle) and this driver re-read with allow_pickle=False;
 - info: per executed cell its status (ok / error with ename and evalue / timeout / not run),
   the kernel's fate (started, died, hung), and what the export found (class, the attributes
@@ -64,7 +65,8 @@ def export():
         return fail(f"{VARIABLE} is None: the cell that trains it did not set it")
     if cls not in ALLOWED:
         return fail(f"{VARIABLE} is a {cls}, expected one of: {', '.join(ALLOWED)}")
-    params = getattr(model, "params", None)
+    # a model object keeps its arrays in .params; a model that is itself a dict of arrays is its own params
+    params = model if isinstance(model, dict) else getattr(model, "params", None)
     if not isinstance(params, dict) or not params:
         return fail(f"{VARIABLE}.params is not a non-empty dict")
     arrays, dtypes = {}, {}

@@ -109,7 +109,11 @@ def score_notebook(profile, run, holdout, *, skip_reason: str = "", warnings: li
         return Scored(_test(name, "error", 0.0, points, f"no model to score: {run.model['error']}{printed}"), None)
     try:
         model = rebuild(profile, run.model, run.arrays, spec.classes)
-        with threadpool_limits(limits=1):
+        from .reference import load_reference
+
+        # the reference's modules are sys.modules' while its code runs (it may import lazily,
+        # e.g. the courses it builds on)
+        with threadpool_limits(limits=1), load_reference(profile).active():
             values = {s: accuracy(model, holdout.X[s], holdout.y[s]) for s in SPLITS}
     except ModelError as exc:
         return Scored(_test(name, "error", 0.0, points, f"the model could not be scored: {exc}{printed}"), None)

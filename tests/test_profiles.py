@@ -5,6 +5,7 @@ alternative keeps full marks, and the kit builds reproducibly without leaking a 
 
 from __future__ import annotations
 
+import builtins
 import io
 import re
 import tokenize
@@ -125,7 +126,7 @@ def _course_words() -> set[str]:
         words |= {p.name for p in prof.packages} | {a for p in prof.packages for a in p.aliases}
         for nb in prof.notebooks + tuple(x for e in prof.editions for x in (e.notebooks or ())):
             words |= {nb.file, nb.stem} | ({nb.variable} if nb.variable else set()) | set(nb.classes)
-    return {w for w in words if len(w) > 3}
+    return {w for w in words if len(w) > 3} - set(dir(builtins))  # a model kept as a plain `dict` names no course
 
 
 def _code_tokens(path: Path):

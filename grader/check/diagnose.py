@@ -73,6 +73,32 @@ def diagnose(names, ev: Evidence, registry=None) -> str | None:
 # ----------------------------------------------------------------------------- generic
 
 
+PY2_NAMES = {"xrange": "range", "raw_input": "input", "unicode": "str", "cPickle": "pickle", "basestring": "str"}
+
+
+@_hint
+def python2(ev: Evidence) -> str | None:
+    """Python 2 code under the grader's Python 3: a file that does not parse, or a name Python 3 lacks."""
+    err = ev.error or ""
+    m = re.search(r"at ([\w/.-]+\.py):\d+", err)
+    where = f" (see python.{m.group(1)} for every line to change)" if m else ""
+    if "SyntaxError" in err and "Missing parentheses in call to 'print'" in err:
+        return f"a Python 2 print statement: the grader runs Python 3, write print(...){where}"
+    m2 = re.search(r"NameError: name '(\w+)' is not defined", err)
+    if m2 and m2.group(1) in PY2_NAMES:
+        return f"{m2.group(1)} is Python 2: the grader runs Python 3, use {PY2_NAMES[m2.group(1)]}"
+    if "'float' object cannot be interpreted as an integer" in err or re.search(r"slice indices must be integers", err):
+        return ("a size or index computed with / is a float under Python 3 (Python 2's / floors integers): "
+                "use // where an integer is meant")
+    m3 = re.search(r"ModuleNotFoundError: No module named '(\w+)'", err)
+    if m3:
+        return (f"if {m3.group(1)} is a module of your package, Python 3 needs `from . import {m3.group(1)}` "
+                f"(Python 2's implicit relative import){where}")
+    if re.search(r"\b(SyntaxError|TabError|IndentationError)\b", err):
+        return f"the file does not parse under Python 3 (the grader runs Python 3){where}"
+    return None
+
+
 @_hint
 def generic_error(ev: Evidence) -> str | None:
     err = ev.error or ""

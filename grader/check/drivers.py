@@ -279,7 +279,7 @@ def optim_steps(ctx, params, arrays):
     for i in range(params["steps"]):
         next_w, config = _tuple(rule(w, np.array(arrays[f"dw{i}"], copy=True), config), 2, name)
         w = _array(next_w, f"{name}: next_w")
-        result[f"w{i + 1}"] = w
+        result[f"w{i + 1}"] = w.copy()  # a rule may update w in place: keep each step's value
         if not isinstance(config, dict):
             raise TypeError(f"{name} must return (next_w, config) with config a dict, got {type(config).__name__}")
     info = {"config_keys": sorted(str(k) for k in config)}

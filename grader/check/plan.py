@@ -264,7 +264,8 @@ class Builder:
             arrays.update({f"c.{k}": np.asarray(v, np.float64) for k, v in config.items() if isinstance(v, np.ndarray)})
             cfg = {k: v for k, v in config.items() if not isinstance(v, np.ndarray)}
             cases.append(("public", VISIBLE, cfg, arrays, 1, [k for k, v in config.items() if isinstance(v, np.ndarray)]))
-        for name, config, steps in (("steps", dict(spec.hidden), spec.steps), ("defaults", None, 2)):
+        runs = (("steps", dict(spec.hidden), spec.steps),) + ((("defaults", None, 2),) if spec.defaults_case else ())
+        for name, config, steps in runs:
             rng = self.rng(f"{q}[{name}]", False)
             shape = ((5, 6), (4, 7), (3, 9))[int(rng.integers(3))]
             arrays = {"w": rng.standard_normal(shape)}

@@ -162,7 +162,8 @@ class OptimSpec:
     defaults: every hyperparameter and its default. state: config keys carried between steps
     and their initial value ("zeros" like w, or a number). public: the notebook's single step,
     a function returning (w, dw, config). hidden: non-default hyperparameters for the
-    several-step case.
+    several-step case. defaults_case: also run the rule from config=None (its defaults); off when
+    the defaults are given code that differs between a course's years (e.g. adam's initial t).
     """
 
     module: str
@@ -175,6 +176,7 @@ class OptimSpec:
     steps: int = 5
     tol: Tol = OPTIM_TOL
     hints: tuple[str, ...] = ()
+    defaults_case: bool = True
 
 
 @dataclass(frozen=True)

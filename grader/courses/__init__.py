@@ -249,6 +249,9 @@ def validate(prof: Profile) -> None:
             fail(f"editable {rel}", f"no such file in the reference ({paths.reference})")
         if prof.package_of(rel.split("/", 1)[0]) is None:
             fail(f"editable {rel}", "not inside a package of the profile")
+    for rel in prof.given_fixes:
+        if rel not in prof.editable:
+            fail(f"given_fixes {rel}", "not an editable file (given files are always the reference's)")
     for module in prof.module_deps:
         if not (paths.reference / prof.module_file(module)).is_file():
             fail(f"module_deps {module}", f"no module {prof.module_file(module)} in the reference")

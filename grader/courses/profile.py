@@ -193,12 +193,16 @@ class Dataset:
 class Evidence:
     """What a submission's code must show (files, functions, constructor arguments) to be
     recognised as an edition or a course. Each satisfied item counts one point, each one
-    violated (`absent` present) loses one; nothing is imported or run, the files are parsed."""
+    violated (`absent` present) loses one; nothing is imported or run, the files are parsed (or,
+    for `text`, searched as text: a file that does not parse still shows its patterns)."""
 
     files: tuple[str, ...] = ()  # paths relative to the course root ("cs231n/classifiers/fc_net.py")
     functions: tuple[str, ...] = ()  # qualified names that must be defined ("layers.svm_loss")
     absent: tuple[str, ...] = ()  # qualified names that must not be defined
     arguments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "fc_net.FullyConnectedNet" -> __init__ argument names
+    # short module name -> {regular expression: whether the module's text matches it}, e.g. a given
+    # default that differs between years ({"optim": {r"setdefault\('t', 0\)": True}}); read as text
+    text: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -300,7 +304,13 @@ class Profile:
     {"utils/data_utils.py": "cs231n:cs231n/data_utils.py"} (given code shared by courses: one
     copy in the project). builds_on: courses whose reference modules this course's reference
     may import as `_canonical.<package>.<module>` inside its solution blocks (the same maths,
-    written once; the kit never sees them).
+    written once; the kit never sees them). given_fixes: per editable file (course-root path),
+    lines of the GIVEN code of the course's own kits that cannot run as they are (Python 2 in a
+    kit of that era, or a known bug of a year's kit) and the form the grader runs instead
+    ({"cs231n/classifier_trainer.py": {"for it in xrange(num_iters):": "for it in
+    range(num_iters):"}}): where a student's file holds such a line verbatim (indentation and a
+    trailing comment and runs of blanks aside), the grader runs the fixed form and reports each
+    replacement. The student's own lines are never changed.
     accepted_mutants: mutants `grader mutate` may leave alive, each with the reason: a mutant id
     ("layers.relu_backward:comparison:1") or a glob over ids ("layers.relu_backward:comparison:*")
     -> why that wrong implementation may keep full marks (docs/mutate.md).
@@ -331,6 +341,7 @@ class Profile:
     borrows: Mapping[str, str] = field(default_factory=dict)
     builds_on: tuple[str, ...] = ()
     accepted_mutants: Mapping[str, str] = field(default_factory=dict)
+    given_fixes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     default: bool = False  # the profile commands use when none is named
     task_timeout: float = 10.0
     import_timeout: float = 20.0

@@ -5,10 +5,15 @@ and the kit README. A course profile registers what it uses; nothing here is use
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .checks import CHECKS as FAMILY_CHECKS
 from .checks import DRIVERS
 from .hints import HINTS as FAMILY_HINTS
 
 FAMILY_DRIVERS = (DRIVERS,)
+# Older courses (2015-2017) also load NUMPY_COMPAT: the NumPy names their students used that
+# NumPy has since removed (np.int, np.lib.pad, ...), restored in the sandbox child only.
+NUMPY_COMPAT = Path(__file__).with_name("compat.py")
 
-__all__ = ["FAMILY_CHECKS", "FAMILY_DRIVERS", "FAMILY_HINTS"]
+__all__ = ["FAMILY_CHECKS", "FAMILY_DRIVERS", "FAMILY_HINTS", "NUMPY_COMPAT"]
