@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def by_name(results):
     return {t["name"]: t for t in results["tests"]}
-
-
-def test_the_master_notebooks_are_their_builders_output():
-    r = subprocess.run([sys.executable, str(ROOT / "notebooks" / "_build_older.py"), "--check"], capture_output=True,
-                       text=True)
-    assert r.returncode == 0, r.stdout + r.stderr
 
 
 # ----------------------------------------------------------------------------- detection
