@@ -646,7 +646,8 @@ def run_public(workdir: Path, stored: StoredExpectations, *, only: set[str] | No
         v = verdicts.get(d.name) or Verdict("error", "no result (grader bug)")
         rel = v.rel_error if v.rel_error is not None and math.isfinite(v.rel_error) else None
         tests.append({"name": d.name, "function": d.function, "status": v.status, "rel_error": rel,
-                      "output": v.output, "not_implemented": bool(v.not_implemented)})
+                      "output": v.output, "not_implemented": bool(v.not_implemented),
+                      "warnings": [f"{kind}: {text}" for kind, text in v.warnings]})
     unchecked = [q for q in stored.manifest["no_public_checks"] if not only]
     return PublicRun(tests, time.monotonic() - started, unchecked, report)
 
@@ -721,6 +722,9 @@ def summary(run: PublicRun) -> str:
     c = run.counts()
     parts = [f"{c['passed']} passed"]
     parts += [f"{c[k]} {k.replace('_', ' ')}" for k in ("failed", "error", "not_implemented") if c[k]]
+    warned = sum(bool(t.get("warnings")) for t in run.tests)
+    if warned:
+        parts.append(f"{warned} with warnings (no points lost)")
     return f"{', '.join(parts)} (of {len(run.tests)} public checks) in {run.seconds:.1f} s"
 
 
@@ -739,15 +743,19 @@ def render_plain(run: PublicRun, width: int = 120) -> str:
     name_w = max([len(r[0]) for r in rows] + [len("function")])
     lines = [f"{'function':<{name_w}}  {'status':<6} {'error':>8}  hint"]
     room = max(width - name_w - 19, 30)
-    for name, label, err, out in rows:
+    for (name, label, err, out), t in zip(rows, run.tests):
         if len(out) > room:
             out = out[: room - 3] + "..."
         lines.append(f"{name:<{name_w}}  {label:<6} {err:>8}  {out}")
+        for w in t.get("warnings") or []:
+            text = "warning: " + " ".join(w.split())
+            lines.append(f"{'':<{name_w}}  {'':<6} {'':>8}  " + (text if len(text) <= room else text[: room - 3] + "..."))
     return "\n".join(lines + [""] + footer(run))
 
 
 def print_rich(run: PublicRun, console) -> None:
     """The table in colour, for a terminal."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold")
@@ -757,7 +765,8 @@ def print_rich(run: PublicRun, console) -> None:
     table.add_column("hint", overflow="fold")
     for t in run.tests:
         label = _label(t)
-        table.add_row(_shown_name(t["name"]), f"[{_STYLE[label]}]{label}[/]", _err(t), t["output"])
+        hint = escape(t["output"]) + "".join(f"\n[yellow]warning:[/] {escape(w)}" for w in t.get("warnings") or [])
+        table.add_row(_shown_name(t["name"]), f"[{_STYLE[label]}]{label}[/]", _err(t), hint)
     console.print(table)
     console.print()
     lines = footer(run)
