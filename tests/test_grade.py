@@ -19,7 +19,9 @@ from grader.grade import grade_submission, render_table, seed_for, submission_na
 from grader.results import TOP_KEYS, validate
 
 PROFILE = get_profile("cs231n")
-MUTANTS, ALTERNATIVES, EDITABLE = PROFILE.mutants, PROFILE.alternatives, PROFILE.editable
+EDITABLE = PROFILE.editable
+MUTANTS = tuple(v for v in PROFILE.mutants if not v.editions or "kit" in v.editions)
+ALTERNATIVES = tuple(v for v in PROFILE.alternatives if not v.editions or "kit" in v.editions)
 
 
 def build(dest, edits=(), **kw):
