@@ -174,15 +174,16 @@ class Builder:
             shape = expand_shape(a.shape, dims)
             how = case.draw.get(a.name, a.draw)
             scale = case.scale.get(a.name, a.scale)
+            shift = case.shift.get(a.name, a.shift)
             if how == "labels":
                 arrays[a.name] = rng.integers(0, dims[a.classes], size=shape)
                 continue
             if how == "randn":
-                v = scale * rng.standard_normal(shape) + a.shift
+                v = scale * rng.standard_normal(shape) + shift
             elif how == "away":
-                v = scale * rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.5, size=shape) + a.shift
+                v = scale * rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.5, size=shape) + shift
             elif how == "uniform":
-                v = a.shift + scale * rng.random(shape)
+                v = shift + scale * rng.random(shape)
             elif how == "ties":
                 v = rng.integers(0, 3, size=shape).astype(np.float64)
             else:

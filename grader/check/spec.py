@@ -75,8 +75,8 @@ class Case:
     params: non-array arguments by name (conv_param, bn_param, G, ...), referred to as "@name".
     fixed: the public inputs, a function returning arrays by name (any not returned are drawn,
     from a fixed seed, so every submission and the student kit see the same public case).
-    scale, draw: per-argument overrides of Arg.scale / Arg.draw (e.g. huge scores for an
-    overflow check, tied values for max pooling).
+    scale, shift, draw: per-argument overrides of Arg.scale / Arg.shift / Arg.draw (e.g. scores
+    around 1000 for an overflow check, tied values for max pooling).
     compare: "value" (against the reference), or a function (arrays, outputs, values) ->
     Comparison judging the backward's outputs itself (e.g. any one of tied maxima may win).
     edge: what this case tries that the notebooks do not (e.g. "pad 2"): when a function fails
@@ -90,6 +90,7 @@ class Case:
     visibility: str = HIDDEN
     fixed: Callable[[], dict] | None = None
     scale: dict = field(default_factory=dict)
+    shift: dict = field(default_factory=dict)
     draw: dict = field(default_factory=dict)
     numeric: bool = True
     compare: str | Callable = "value"

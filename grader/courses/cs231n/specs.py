@@ -392,9 +392,12 @@ LOSSES = tuple(
             Case("odd", ({"N": 7, "C": 5}, {"N": 9, "C": 3})),
             Case("N1", {"N": 1, "C": 5}, edge="a single example (N = 1)"),
             Case("float32", {"N": 6, "C": 4}, dtype="float32"),
-        ) + ((Case("large_scores", {"N": 5, "C": 4}, scale={"x": 1000.0}, numeric=False,
-                   edge="large scores (about 1000, as a diverging training run makes): exp overflows unless each row's "
-                        "maximum is subtracted first, as the course notes ask"),) if name == "softmax_loss" else ()),
+        # scores around 1000 (a diverging training run makes them): exp overflows unless the
+        # maximum is subtracted first, as the course notes ask; their spread stays small, so that
+        # the notes' own recipe (probabilities, then their log) does not underflow either
+        ) + ((Case("large_scores", {"N": 5, "C": 4}, shift={"x": 1000.0}, numeric=False,
+                   edge="scores around 1000 (as a diverging training run makes): exp overflows unless the maximum "
+                        "score is subtracted first, as the course notes ask"),) if name == "softmax_loss" else ()),
         points=2,
         hints=hints,
     )
