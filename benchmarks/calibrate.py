@@ -11,9 +11,13 @@ folder is extracted at its commit into a temporary folder and graded with `grade
 
 judgements.json (committed beside the manifest) records, per "owner/name:function", whether a
 failure is a real bug of the student ("real") or a false failure of the grader ("false"), with
-the evidence (the student's line). A failure nobody judged yet is "unjudged". The last line:
+the evidence (the student's line). A failure nobody judged yet is "unjudged" (and counted on the
+last line only when there is one). The last line:
 
-    submissions=N functions=M failed=F real=R false=X unjudged=U
+    submissions=N functions=M failed=F real=R false=X [unjudged=U]
+
+Warnings (what the assignment does not ask, costing no points: docs/grading-policy.md) are
+counted per submission on its line.
 """
 
 from __future__ import annotations
@@ -104,6 +108,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=None, help="keep every results.json here")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--notebooks", action="store_true", help="also execute the notebooks (slow)")
+    parser.add_argument("--table", type=Path, default=None,
+                        help="also write the calibration table (markdown, for benchmarks/README.md) to this file")
     args = parser.parse_args()
     if args.corpus is None:
         parser.error("--corpus DIR (or $GRADER_CORPUS): the folder of the repositories' git mirrors")
@@ -116,6 +122,7 @@ def main() -> int:
         graded = list(pool.map(lambda e: grade(e, args.corpus, out, args.notebooks), entries))
 
     totals = {"functions": 0, "failed": 0, "real": 0, "false": 0, "unjudged": 0}
+    rows = ["| repository | commit | edition | score | failed function | verdict | evidence |", "|---|---|---|---|---|---|---|"]
     for g in graded:
         e = g["entry"]
         head = f"{e['repository']}@{e['commit'][:8]} ({e['course']} {e.get('edition_year', '?')})"
@@ -129,22 +136,33 @@ def main() -> int:
         fails = failed_functions(r)
         totals["functions"] += len(functions)
         totals["failed"] += len(fails)
+        warned = {t["name"].split("[")[0] for t in r["tests"] if t.get("warnings")}
         print(f"{head}: profile {r['profile'] or '-'} edition {course.get('edition') or 'kit'}, score "
-              f"{r['score']:g}/{r['max_score']:g}, {len(fails)} of {len(functions)} functions failed, {g['seconds']:.0f} s")
+              f"{r['score']:g}/{r['max_score']:g}, {len(fails)} of {len(functions)} functions failed, "
+              f"{len(warned)} with warnings, {g['seconds']:.0f} s")
         for t in r["tests"]:
             if t["name"].startswith(("python.", "given.")):
                 kind, _, file = t["name"].partition(".")
                 print(f"    {kind:<8} {file}: {t['output'][:200]}")
+        lead = f"| {e['repository']} | {e['commit'][:8]} | {course.get('edition') or 'kit'} | {r['score']:g}/{r['max_score']:g} |"
+        if not fails:
+            rows.append(f"{lead} none | | |")
         for fn, tests in sorted(fails.items()):
             j = judged.get(f"{e['repository']}:{fn}")
             verdict = j["verdict"] if j else "unjudged"
             totals[verdict if verdict in ("real", "false") else "unjudged"] += 1
+            why = (j["why"] if j else tests[0]["output"][:160]).replace("|", "\\|")
+            rows.append(f"{lead} `{fn}` | {verdict} | {why} |")
+            lead = "| | | | |"
             first = tests[0]
             print(f"    {verdict:<8} {fn}: {first['name']}: {first['output'][:160]}"
                   + (f"  [{j['why']}]" if j else ""))
     print(f"results: {out}")
+    if args.table:
+        args.table.write_text("\n".join(rows) + "\n", encoding="utf-8")
     print(f"submissions={len(graded)} functions={totals['functions']} failed={totals['failed']} "
-          f"real={totals['real']} false={totals['false']} unjudged={totals['unjudged']}")
+          f"real={totals['real']} false={totals['false']}"
+          + (f" unjudged={totals['unjudged']}" if totals["unjudged"] else ""))
     return 0
 
 

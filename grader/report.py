@@ -2,8 +2,9 @@
 
 What course staff look at after a batch: how many submissions ended how, the score
 distribution, which functions the class got wrong and the failure seen most often for each,
-one row per submission with its first failing test, and which submissions were graded with
-less than the sandbox's full isolation (results.json's `isolation`). Everything shown is read from the
+one row per submission with its first failing test, which submissions were graded with less
+than the sandbox's full isolation (results.json's `isolation`), and the warnings (what the
+assignment does not ask but a submission does: docs/grading-policy.md). Everything shown is read from the
 results.json files the grading processes wrote; text that came from student code (error
 messages, printed output) is HTML-escaped by the template, never interpreted. A hidden test's
 output appears only as grader.disclose allows (its verdict, never its inputs or expected
@@ -54,12 +55,14 @@ processes and no network. See the <em>sandbox</em> column and each results.json'
 {% if histogram %}<img alt="score distribution" src="data:image/png;base64,{{ histogram }}">{% endif %}
 
 <h2>By function</h2>
-<p>Mean points over graded submissions; the failure seen most often, with how many submissions showed it.</p>
-<table><tr><th>function</th><th>max</th><th>mean</th><th>full marks</th><th>most frequent failure</th></tr>
+<p>Mean points over graded submissions; the failure seen most often, with how many submissions showed it;
+the warning seen most often (costing no points unless the course's settings weigh it).</p>
+<table><tr><th>function</th><th>max</th><th>mean</th><th>full marks</th><th>most frequent failure</th><th>most frequent warning</th></tr>
 {% for f in functions %}<tr{% if f.full_fraction < 0.5 %} class="low"{% endif %}>
 <td><code>{{ f.name }}</code></td><td class="num">{{ "%g"|format(f.max_points) }}</td>
 <td class="num">{{ "%.2f"|format(f.mean) }}</td><td class="num">{{ "%.0f"|format(100 * f.full_fraction) }}%</td>
-<td>{% if f.top_failure %}{{ f.top_failure }} <em>({{ f.top_count }})</em>{% endif %}</td></tr>
+<td>{% if f.top_failure %}{{ f.top_failure }} <em>({{ f.top_count }})</em>{% endif %}</td>
+<td>{% if f.top_warning %}{{ f.top_warning }} <em>({{ f.top_warning_count }})</em>{% endif %}</td></tr>
 {% endfor %}</table>
 
 {% if regrades %}
@@ -75,14 +78,15 @@ processes and no network. See the <em>sandbox</em> column and each results.json'
 
 <h2>Submissions</h2>
 <table><tr><th>submission</th><th>status</th><th>score</th><th>%</th><th>accuracy</th><th>seconds</th><th>sandbox</th>
-<th>first failing test</th></tr>
+<th>first failing test</th><th>warnings</th></tr>
 {% for r in rows %}<tr>
 <td><a href="feedback/{{ r.name }}.html">{{ r.name }}</a> <small>(<a href="results/{{ r.name }}/results.json">json</a>)</small></td><td class="{{ r.status }}">{{ r.status }}</td>
 <td class="num">{{ "%.1f"|format(r.score) }}</td><td class="num">{{ "%.1f"|format(r.percent) }}</td>
 <td class="num">{% if r.accuracy is not none %}{{ "%.3f"|format(r.accuracy) }}{% endif %}</td>
 <td class="num">{{ "%.1f"|format(r.seconds) }}</td>
 <td{% if r.sandbox_weak %} class="weak" title="{{ r.sandbox }}"{% endif %}>{% if r.sandbox_weak %}&#9888; {% endif %}{{ r.sandbox_mode }}</td>
-<td>{% if r.first_failure %}<code>{{ r.first_failure[0] }}</code>: {{ r.first_failure[1] }}{% endif %}</td></tr>
+<td>{% if r.first_failure %}<code>{{ r.first_failure[0] }}</code>: {{ r.first_failure[1] }}{% endif %}</td>
+<td class="num">{{ r.warnings }}</td></tr>
 {% endfor %}</table>
 </body></html>
 """
@@ -94,6 +98,7 @@ class FunctionStats:
     max_points: float = 0.0
     points: list[float] = field(default_factory=list)
     failures: Counter = field(default_factory=Counter)
+    warnings: Counter = field(default_factory=Counter)
 
     @property
     def mean(self) -> float:
@@ -110,6 +115,14 @@ class FunctionStats:
     @property
     def top_count(self) -> int:
         return self.failures.most_common(1)[0][1] if self.failures else 0
+
+    @property
+    def top_warning(self) -> str:
+        return self.warnings.most_common(1)[0][0] if self.warnings else ""
+
+    @property
+    def top_warning_count(self) -> int:
+        return self.warnings.most_common(1)[0][1] if self.warnings else 0
 
 
 def _first_line(text: str) -> str:
@@ -157,7 +170,7 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
             results = json.loads((out_dir / "results" / name / "results.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             rows.append(dict(name=name, status="error", score=0.0, max_score=0.0, percent=0.0, accuracy=None,
-                             seconds=0.0, first_failure=("results.json", "missing or unreadable"),
+                             seconds=0.0, first_failure=("results.json", "missing or unreadable"), warnings=0,
                              **_sandbox(None)))
             continue
         first = next((t for t in results["tests"] if t["status"] != "passed"), None)
@@ -167,20 +180,26 @@ def write_class_report(out_dir: Path, names: list[str], *, profile: str, title: 
             percent=100 * results["score"] / results["max_score"] if results["max_score"] else 0.0,
             accuracy=acc.get("value") if isinstance(acc, dict) else None, seconds=results["execution_time"],
             first_failure=(first["name"], _first_line(shown_output(first)) or first["status"]) if first else None,
+            warnings=sum(len(t.get("warnings") or []) for t in results["tests"]),  # results written before had none
             **_sandbox(results.get("isolation")),
         ))
         if results["status"] != "graded":
             continue  # a submission that could not be graded says nothing about the functions
         first_failures: dict[str, str] = {}
+        warned: dict[str, set[str]] = {}
         for t in results["tests"]:
             if t["status"] != "passed":
                 first_failures.setdefault(t["name"].split("[")[0], _first_line(shown_output(t)) or t["status"])
+            for w in t.get("warnings") or []:
+                warned.setdefault(t["name"].split("[")[0], set()).add(_first_line(w))
         for fn, (got, most) in function_points(results).items():
             stats = functions.setdefault(fn, FunctionStats(fn))
             stats.max_points = max(stats.max_points, most)
             stats.points.append(got)
             if fn in first_failures:
                 stats.failures[first_failures[fn]] += 1
+            for w in warned.get(fn, ()):
+                stats.warnings[w] += 1
     graded = [r for r in rows if r["status"] == "graded"]
     scores = [r["score"] for r in graded]
     max_score = max((r["max_score"] for r in graded), default=0.0)

@@ -22,6 +22,9 @@ TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_
 # Sections after the required keys: the course and edition graded against and why (course).
 OPTIONAL_KEYS = ("course",)
 TEST_KEYS = ("name", "status", "score", "max_score", "rel_error", "output", "visibility")
+# Keys a test may carry after TEST_KEYS (results written before they existed lack them):
+# warnings: what the assignment does not ask, shown in the feedback (docs/grading-policy.md).
+OPTIONAL_TEST_KEYS = ("warnings",)
 
 
 class ResultsError(InternalError, ValueError):
@@ -32,8 +35,9 @@ class ResultsError(InternalError, ValueError):
 class TestRecord:
     """One test of results.json, as the check engine, the notebook scoring and grading make it.
 
-    function and not_implemented are for the grader's own use (the public checks' table, the
-    cross-test notes); they are not written to results.json."""
+    warnings: what the assignment does not ask but the function does ("kind: text"), written to
+    results.json. function and not_implemented are for the grader's own use (the public checks'
+    table, the cross-test notes); they are not written to results.json."""
 
     __test__ = False  # not a pytest class
 
@@ -44,11 +48,12 @@ class TestRecord:
     rel_error: float | None
     output: str
     visibility: str = "visible"
+    warnings: list = field(default_factory=list)
     function: str = field(default="", compare=False)
     not_implemented: bool = field(default=False, compare=False)
 
     def to_json(self) -> dict:
-        return {k: getattr(self, k) for k in TEST_KEYS}
+        return {**{k: getattr(self, k) for k in TEST_KEYS}, "warnings": list(self.warnings)}
 
 
 def make_results(submission: str, profile: str, status: str, tests: list, seconds: float,
@@ -96,8 +101,12 @@ def validate(results: dict) -> None:
             raise ResultsError(f"{key} must be a finite number")
     names = set()
     for t in results["tests"]:
-        if tuple(t) != TEST_KEYS:
-            raise ResultsError(f"test keys must be {TEST_KEYS}, got {tuple(t)}")
+        keys = tuple(t) if isinstance(t, dict) else ()
+        if keys[:len(TEST_KEYS)] != TEST_KEYS or any(k not in OPTIONAL_TEST_KEYS for k in keys[len(TEST_KEYS):]):
+            raise ResultsError(f"test keys must be {TEST_KEYS} then any of {OPTIONAL_TEST_KEYS}, got {keys}")
+        if "warnings" in t and (not isinstance(t["warnings"], list)
+                                or not all(isinstance(w, str) for w in t["warnings"])):
+            raise ResultsError(f"{t['name']}: warnings must be a list of strings")
         if t["name"] in names:
             raise ResultsError(f"duplicate test name {t['name']}")
         names.add(t["name"])
@@ -159,8 +168,15 @@ def render_table(results: dict, width: int = 120) -> str:
         if len(out) > room:
             out = out[: room - 3] + "..."
         lines.append(f"{_MARK[t['status']]:<6} {score:>11} {err:>8}  {t['name']:<{name_w}}  {out}")
+        for w in t.get("warnings") or []:
+            w = w.replace("\n", " ")
+            text = f"warning: {w}"
+            lines.append(f"{'':<6} {'':>11} {'':>8}  {'':<{name_w}}  "
+                         + (text if len(text) <= room else text[: room - 3] + "..."))
     counts = {s: sum(t["status"] == s for t in results["tests"]) for s in TEST_STATUSES}
-    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    warned = sum(bool(t.get("warnings")) for t in results["tests"])
+    lines.append(", ".join([f"{n} {s}" for s, n in counts.items() if n]
+                           + ([f"{warned} with warnings"] if warned else [])))
     if results["accuracy"] is not None:
         a = results["accuracy"]
         lines.append(f"accuracy ({a['split']}): {a['value']:.4f} -> {a['points_fraction']:.2f} of the points ({a['formula']})")

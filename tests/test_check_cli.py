@@ -359,7 +359,7 @@ def test_json_output_shape(empty_kit):
     assert set(data) == {"kit", "package", "expectations", "profile", "status", "counts", "seconds", "tests", "unchecked"}
     assert Path(data["kit"]) == kit.resolve() and Path(data["package"]).name == "cs231n"
     for t in data["tests"]:
-        assert set(t) == {"name", "function", "status", "rel_error", "output", "not_implemented"}
+        assert set(t) == {"name", "function", "status", "rel_error", "output", "not_implemented", "warnings"}
         assert t["name"].startswith(t["function"] + "[")
     assert data["unchecked"] == []
 

@@ -89,12 +89,17 @@ def test_the_same_seed_draws_the_same_inputs():
 def test_hidden_cases_cover_awkward_shapes(built):
     names = {d.name for d in built.defs}
     for name in ("layers.affine_forward[kdim]", "layers.conv_backward_naive[stride2]",
-                 "layers.conv_forward_naive[nonsquare]", "layers.affine_backward[float32]",
+                 "layers.conv_forward_naive[nonsquare_input]",
+                 "layers.conv_backward_naive[nonsquare_filter]", "layers.conv_backward_naive[pad0]",
+                 "layers.conv_backward_naive[pad2]", "layers.conv_backward_naive[stride3]",
+                 "layers.max_pool_backward_naive[overlap]", "layers.max_pool_backward_naive[stride_gap]",
+                 "layers.max_pool_forward_naive[nonsquare_pool]", "layers.spatial_groupnorm_backward[G1]",
+                 "layers.spatial_groupnorm_backward[G_equals_C]", "layers.affine_backward[N1]", "layers.affine_backward[float32]",
                  "layers.max_pool_backward_naive[ties]", "fc_net.FullyConnectedNet[batchnorm:grads]",
                  "fc_net.FullyConnectedNet[layernorm:grads]", "fc_net.FullyConnectedNet[dropout:loss]",
                  "optim.adam[steps]", "optim.adam[defaults]", "solver.Solver[ThreeLayerConvNet]"):
         assert name in names
-    conv = [p for p in built.plans if p.task.name == "layers.conv_forward_naive[nonsquare]"][0]
+    conv = [p for p in built.plans if p.task.name == "layers.conv_forward_naive[nonsquare_filter]"][0]
     F, C, HH, WW = conv.task.arrays["w"].shape
     assert HH != WW
 

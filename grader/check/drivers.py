@@ -13,13 +13,20 @@ which error a call raised). Drivers never judge: pass or fail is decided in the 
 
 The parent also runs these same drivers on the trusted reference package to compute the
 expected values (with `params["numeric"]` off), so both sides do exactly the same calls.
+
+Every value kept from student code is copied when it is taken (`_array`): a student's function
+may return one of its inputs, a view, or an array it later updates in place (an update rule that
+updates w in place and returns it, running averages updated in place), and what was recorded
+must stay what the function returned at that moment.
 """
 
 import copy
+import sys
 
 import numpy as np
 
 DRIVERS = {}
+COMPOSITIONS = {}  # name -> {"forward": f(ctx, mods, args), "backward": f(ctx, mods, dout, cache)}: the profile's
 
 
 def _driver(fn):
@@ -35,8 +42,17 @@ class NotImplementedByStudent(NotImplementedError):
 # ----------------------------------------------------------------------------- helpers
 
 
+def _module(ctx, name):
+    """A module of the working copy, with the course's compatibility shims applied first (see
+    compat below)."""
+    _compat(ctx)
+    mod = ctx.module(name)
+    _compat_globals(ctx)
+    return mod
+
+
 def _function(ctx, module, name):
-    mod = ctx.module(module)
+    mod = _module(ctx, module)
     fn = getattr(mod, name, None)
     if fn is None:
         raise NotImplementedByStudent(f"{module.replace('.', '/')}.py has no {name}")
@@ -57,10 +73,12 @@ def construct(ctx, module, cls_name, kwargs):
 
 
 def _array(value, what):
-    """A student's returned value as a numeric ndarray (its own dtype kept for the dtype check)."""
+    """A student's returned value as a numeric ndarray of our own (a copy: never a view of, nor
+    the very array of, something the student may change later; its dtype kept for the dtype
+    check). A list or tuple of numbers is an array too."""
     if value is None:
         raise NotImplementedByStudent(f"{what} is None")
-    arr = np.asarray(value)
+    arr = np.array(value, copy=True, subok=False)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{what} is not a numeric array (dtype {arr.dtype})")
     return arr
@@ -111,6 +129,17 @@ def _mutated(before, after):
     return changed
 
 
+def _built(items, arrays, values):
+    """A cache in a documented form (a tuple of the call's items, or one item), from fresh copies
+    of the right inputs."""
+    def one(item):
+        return copy.deepcopy(values[item[1:]]) if item.startswith("@") else np.array(arrays[item], copy=True)
+
+    if isinstance(items, str):
+        return one(items)
+    return tuple(one(i) for i in items)
+
+
 def _dtype(arr):
     return str(np.asarray(arr).dtype)
 
@@ -124,9 +153,11 @@ def _coords(size, count, seed):
 
 def _centred(f, x, coords, h):
     """Centred differences of the scalar f() w.r.t. x at flat coords; x is perturbed in place
-    and restored (f must read x)."""
+    and restored (f must read x). A coordinate where f has a kink within h (a ReLU or a max exactly
+    at its switch: the one-sided slopes differ) has no derivative: it is NaN, and not compared."""
     flat = x.reshape(-1)  # a view: x is contiguous
     grad = np.empty(len(coords))
+    f0 = f()
     for i, c in enumerate(coords):
         old = flat[c]
         flat[c] = old + h
@@ -135,6 +166,9 @@ def _centred(f, x, coords, h):
         fm = f()
         flat[c] = old
         grad[i] = (fp - fm) / (2 * h)
+        second = abs(fp - 2 * f0 + fm)  # h^2 f'' where f is smooth, h * (the jump of the slope) at a kink
+        if second > 1e-8 * max(1.0, abs(f0)) and second > 1e-2 * abs(fp - fm):
+            grad[i] = np.nan
     return grad
 
 
@@ -144,6 +178,88 @@ def _sampled(analytic, x, coords):
     if g.size != x.size:
         return None
     return g.reshape(-1)[coords]
+
+
+# ----------------------------------------------------------------------------- compatibility
+
+
+class _Numpy1Type(type):
+    """int and float as code written for numpy 1.x sees them: isinstance/issubclass answer as for the
+    builtin type."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.__mro__[1])
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, cls.__mro__[1])
+
+
+def _scalar_of(x):
+    """numpy 1.x converted an array of one element to a Python number (numpy 2 only a 0-d one)."""
+    if isinstance(x, np.ndarray) and x.ndim > 0 and x.size == 1:
+        return x.reshape(())[()]
+    return x
+
+
+class _Numpy1Int(int, metaclass=_Numpy1Type):
+    dtype = np.dtype(int)  # dtype=int, astype(int) as with the builtin
+
+    def __new__(cls, x=0, *args):
+        return int.__new__(int, _scalar_of(x) if not args else x, *args)
+
+
+class _Numpy1Float(float, metaclass=_Numpy1Type):
+    dtype = np.dtype(float)
+
+    def __new__(cls, x=0.0):
+        return float.__new__(float, _scalar_of(x))
+
+
+_NUMPY1_ALIASES = {
+    "int": _Numpy1Int, "float": _Numpy1Float, "bool": bool, "object": object, "str": str, "complex": complex,
+    "long": int, "unicode": str, "float_": np.float64, "complex_": np.complex128, "int_": np.int64,
+    "NaN": np.nan, "NAN": np.nan, "Inf": np.inf, "Infinity": np.inf, "infty": np.inf, "PINF": np.inf, "NINF": -np.inf,
+    "product": np.prod, "cumproduct": np.cumprod, "sometrue": np.any, "alltrue": np.all, "round_": np.round,
+    "row_stack": np.vstack, "asscalar": lambda a: np.asarray(a).item(),
+}
+_applied = {}
+
+
+def _compat(ctx):
+    """Before any student code runs: what the course's edition was written for and the sandbox's
+    numpy lacks (ctx.config["compat"]; the reference runs without). "numpy1": the names numpy 2
+    removed (np.int, np.float, np.product, ...) and np.reshape's `newshape=` keyword. A student
+    whose code ran on the numpy of their year is graded as they wrote it."""
+    wanted = tuple((getattr(ctx, "config", None) or {}).get("compat") or ())
+    if "numpy1" in wanted and "numpy1" not in _applied:
+        _applied["numpy1"] = True
+        for name, value in _NUMPY1_ALIASES.items():
+            if name not in np.__dict__:
+                setattr(np, name, value)
+        reshape = np.reshape
+
+        def reshape_numpy1(a, *args, newshape=None, **kwargs):
+            if newshape is not None:
+                args = (newshape, *args)
+            return reshape(a, *args, **kwargs)
+
+        np.reshape = reshape_numpy1
+
+
+def _compat_globals(ctx):
+    """"numpy1": int() and float() of an array of one element, inside the working copy's modules
+    only (their global names; numpy and the standard library keep the builtins)."""
+    if "numpy1" not in tuple((getattr(ctx, "config", None) or {}).get("compat") or ()):
+        return
+    root = str(getattr(ctx, "workdir", "") or "").rstrip("/")
+    if not root:
+        return
+    for mod in list(sys.modules.values()):
+        path = str(getattr(mod, "__file__", None) or "")
+        if path.startswith(root + "/") and getattr(mod, "__dict__", None) is not None:
+            for name, value in (("int", _Numpy1Int), ("float", _Numpy1Float)):
+                if mod.__dict__.get(name) is None:
+                    mod.__dict__[name] = value
 
 
 def constructor_kwargs(kwargs):
@@ -160,7 +276,7 @@ def constructor_kwargs(kwargs):
 @_driver
 def import_module(ctx, params, arrays):
     """Import one module of the package (so a module that hangs on import is found once)."""
-    ctx.module(params["module"])
+    _module(ctx, params["module"])
     return {}
 
 
@@ -173,38 +289,90 @@ def layer_forward(ctx, params, arrays):
     before = {k: v.copy() for k, v in passed.items()}
     out, _cache = _pair(fn(*args), name)
     out = _array(out, f"{name}: out")
-    return {"out": out, "info": {"dtype": {"out": _dtype(out)}, "mutated": _mutated(before, passed)}}
+    result = {"out": out, "info": {"dtype": {"out": _dtype(out)}, "mutated": _mutated(before, passed)}}
+    comp = params.get("compose")
+    if comp:  # the same call composed from the student's own callees (evidence for a failure there)
+        try:
+            a, _ = _arguments(params["call"], arrays, params.get("values", {}))
+            result["comp.out"] = _array(COMPOSITIONS[comp["name"]]["forward"](ctx, comp, a), "composition")
+        except Exception as exc:  # noqa: BLE001 - no evidence, nothing else
+            result["info"]["compose_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return result
 
 
 @_driver
 def layer_pair(ctx, params, arrays):
     """Forward, then a backward on the student's own cache with the given dout; optionally the
     numeric gradient of sum(forward(...) * dout) at sampled coordinates, for comparison with the
-    student's analytic gradients (a diagnostic: is the backward consistent with its forward?)."""
+    student's analytic gradients (a diagnostic: is the backward consistent with its forward?).
+
+    params["cache"]: the cache's documented form: the backward is also run on a cache built from
+    the right inputs in that form (outputs doc.d<name>), so that a backward can be judged even when
+    the student's forward is wrong or raises. params["compose"]: the backward composed from the
+    student's own callees on a copy of the same cache (outputs comp.d<name>)."""
     module, fname, bname = params["module"], params["function"], params["backward"]
     fwd, bwd = _function(ctx, module, fname), _function(ctx, module, bname)
     values = params.get("values", {})
-    args, passed = _arguments(params["call"], arrays, values)
-    out, cache = _pair(fwd(*args), fname)
-    out = _array(out, f"{fname}: out")
-    dout = arrays["dout"]
-    if out.shape != dout.shape:
-        raise ValueError(f"{fname} returned out of shape {out.shape}, expected {dout.shape}; {bname} cannot be run")
-    before = {k: v.copy() for k, v in passed.items()}
-    dout_arg = dout.copy()
     names = params["grads"]
-    grads = _tuple(bwd(dout_arg, cache), len(names), bname)
-    result = {"out": out}
-    info = {"dtype": {}, "mutated": _mutated(before, passed)}
-    if not np.array_equal(dout_arg, dout):
-        info["mutated"].append("dout")
-    for n, g in zip(names, grads):
-        g = _array(g, f"{bname}: d{n}")
-        result[f"d{n}"] = g
-        info["dtype"][f"d{n}"] = _dtype(g)
+    dout = arrays["dout"]
+    documented = params.get("cache")
+    result, info = {}, {"dtype": {}, "mutated": []}
+    args, passed = _arguments(params["call"], arrays, values)
+    try:
+        out, cache = _pair(fwd(*args), fname)
+        out = _array(out, f"{fname}: out")
+        if out.shape != dout.shape:
+            raise ValueError(f"{fname} returned out of shape {out.shape}, expected {dout.shape}; {bname} cannot be run")
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - with a documented cache the backward is still judged
+        if not documented:
+            raise
+        info["forward_error"] = f"{type(exc).__name__}: {exc}"[:500]
+        out = cache = None
+    if out is not None:
+        result["out"] = out
+        comp = params.get("compose")
+        comp_cache = None
+        if comp:
+            try:
+                comp_cache = copy.deepcopy(cache)
+            except Exception:  # noqa: BLE001 - a cache that cannot be copied gives no composition
+                comp_cache = None
+        before = {k: v.copy() for k, v in passed.items()}
+        dout_arg = dout.copy()
+        grads = _tuple(bwd(dout_arg, cache), len(names), bname)
+        info["mutated"] = _mutated(before, passed)
+        if not np.array_equal(dout_arg, dout):
+            info["mutated"].append("dout")
+        for n, g in zip(names, grads):
+            g = _array(g, f"{bname}: d{n}")
+            result[f"d{n}"] = g
+            info["dtype"][f"d{n}"] = _dtype(g)
+        if comp and comp_cache is not None:
+            try:
+                cg = COMPOSITIONS[comp["name"]]["backward"](ctx, comp, dout.copy(), comp_cache)
+                for n, g in zip(names, _tuple(cg, len(names), "composition")):
+                    result[f"comp.d{n}"] = _array(g, "composition")
+            except Exception as exc:  # noqa: BLE001 - no evidence, nothing else
+                info["compose_error"] = f"{type(exc).__name__}: {exc}"[:300]
+    if documented:
+        try:
+            cache = _built(documented, arrays, values)
+            grads = _tuple(bwd(dout.copy(), cache), len(names), bname)
+            info["doc_dtype"] = {}
+            for n, g in zip(names, grads):
+                g = _array(g, f"{bname}: d{n}")
+                result[f"doc.d{n}"] = g
+                info["doc_dtype"][f"d{n}"] = _dtype(g)
+        except NotImplementedError:
+            if out is None:
+                raise
+        except Exception as exc:  # noqa: BLE001 - reported; judged in the parent
+            info["doc_error"] = f"{type(exc).__name__}: {exc}"[:500]
 
     numeric = params.get("numeric")
-    if numeric:
+    if numeric and out is not None:
         dout64 = dout.astype(np.float64)
         for i, n in enumerate(names):
             x = np.array(arrays[n], dtype=np.float64)
@@ -277,15 +445,17 @@ def optim_steps(ctx, params, arrays):
     w = np.array(arrays["w"], copy=True)
     result = {}
     for i in range(params["steps"]):
+        # as the Solver does: the rule gets what it returned last time (the very array, which it may
+        # update in place and return again); what is recorded is a copy taken at once
         next_w, config = _tuple(rule(w, np.array(arrays[f"dw{i}"], copy=True), config), 2, name)
-        w = _array(next_w, f"{name}: next_w")
-        result[f"w{i + 1}"] = w.copy()  # a rule may update w in place: keep each step's value
+        result[f"w{i + 1}"] = _array(next_w, f"{name}: next_w")
+        w = next_w
         if not isinstance(config, dict):
             raise TypeError(f"{name} must return (next_w, config) with config a dict, got {type(config).__name__}")
     info = {"config_keys": sorted(str(k) for k in config)}
     for key, v in config.items():
         try:
-            arr = np.asarray(v)
+            arr = np.array(v, copy=True, subok=False)
         except Exception:  # noqa: BLE001 - a student's odd config entry is only not reported
             continue
         if arr.dtype.kind in "biuf":
@@ -384,3 +554,103 @@ def model(ctx, params, arrays):
     return result
 
 
+
+
+# ----------------------------------------------------------------------------- recording calls
+
+
+MAX_RECORDED = 200  # calls recorded per task (the parent replays them in order)
+
+
+class _Recorder:
+    """Records every call to some functions of the working copy: the array arguments, the state of
+    dict arguments after the call (e.g. running averages in bn_param), and the outputs (arrays, or
+    tokens standing for objects such as caches, which later calls may receive back)."""
+
+    def __init__(self):
+        self.calls, self.arrays, self.tokens, self.keep = [], {}, {}, []
+
+    def _item(self, value, key):
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" or isinstance(value, (int, float, np.number)) \
+                and not isinstance(value, bool):
+            self.arrays[key] = np.array(value, copy=True)
+            return ["a", key]
+        if id(value) in self.tokens:
+            return ["t", self.tokens[id(value)]]
+        if isinstance(value, dict):
+            return ["d", {str(k): v for k, v in value.items() if isinstance(v, (str, bool))}]
+        return ["o"]
+
+    def _out(self, value, key, token):
+        if isinstance(value, np.ndarray) and value.dtype.kind in "biuf" or isinstance(value, (int, float, np.number)) \
+                and not isinstance(value, bool):
+            self.arrays[key] = np.array(value, copy=True)
+            return ["a", key]
+        self.tokens[id(value)] = token
+        self.keep.append(value)  # ids stay unique while the record lives
+        return ["t", token]
+
+    def wrap(self, qualname, fn):
+        def recorded(*args, **kwargs):
+            k = len(self.calls)
+            if k >= MAX_RECORDED:
+                return fn(*args, **kwargs)
+            entry = {"name": qualname, "args": [self._item(a, f"rec.{k}.a{j}") for j, a in enumerate(args)],
+                     "kwargs": sorted(str(key) for key in kwargs)}
+            self.calls.append(entry)
+            result = fn(*args, **kwargs)
+            items = result if isinstance(result, tuple) else (result,)
+            entry["tuple"] = isinstance(result, tuple)
+            entry["out"] = [self._out(v, f"rec.{k}.o{i}", f"{k}.{i}") for i, v in enumerate(items)]
+            entry["dicts"] = {}
+            for j, a in enumerate(args):
+                if isinstance(a, dict):
+                    keys = []
+                    for key, v in a.items():
+                        if isinstance(v, np.ndarray) and v.dtype.kind in "biuf":
+                            self.arrays[f"rec.{k}.d{j}.{key}"] = np.array(v, copy=True)
+                            keys.append(str(key))
+                    entry["dicts"][str(j)] = keys
+            return result
+
+        return recorded
+
+
+@_driver
+def recorded(ctx, params, arrays):
+    """The task params["inner"] (its driver and params) with every call to the functions
+    params["record"] names ({qualified name: [module, function]}) recorded, wherever the working
+    copy's modules refer to them: the parent replays these calls into the reference (a caller
+    judged given its own callees' answers). Outputs: the inner driver's, plus rec.* arrays and
+    info["record"] (the calls in order)."""
+    for m in params.get("modules", []):
+        _module(ctx, m)
+    rec = _Recorder()
+    root = str(getattr(ctx, "workdir", "") or "").rstrip("/")
+    patched = []
+    for qualname, (module, name) in params["record"].items():
+        original = getattr(_module(ctx, module), name, None)
+        if original is None:
+            continue
+        wrapper = rec.wrap(qualname, original)
+        for mod in list(sys.modules.values()):
+            path = str(getattr(mod, "__file__", None) or "")
+            d = getattr(mod, "__dict__", None)
+            if not root or not path.startswith(root + "/") or d is None:
+                continue
+            for attr, value in list(d.items()):
+                if value is original:
+                    d[attr] = wrapper
+                    patched.append((d, attr, original))
+    try:
+        inner = params["inner"]
+        out = DRIVERS[inner["driver"]](ctx, inner["params"], arrays)
+    finally:
+        for d, attr, original in patched:
+            d[attr] = original
+    out = dict(out)
+    out.update(rec.arrays)
+    info = dict(out.get("info") or {})
+    info["record"] = rec.calls
+    out["info"] = info
+    return out

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..sandbox import TaskResult
 from . import diagnose
-from .compare import Comparison, compare, rel_error
-from .diagnose import Evidence
-from .spec import NUMERIC_TOL, VALUE_TOL, Case, CallSpec, LayerSpec, ModelConfig, ModelSpec, OptimSpec
+from .compare import Comparison, broadcast_same, compare, numeric_error, rel_error, scale_of
+from .diagnose import Evidence, matches
+from .spec import NUMERIC_COORDS, NUMERIC_TOL, VALUE_TOL, Case, CallSpec, LayerSpec, ModelConfig, ModelSpec, OptimSpec
+
+# Kinds of warnings (docs/grading-policy.md): what the assignment does not ask, shown in the
+# feedback and costing nothing unless the profile's instructor settings weigh that kind.
+INPLACE, SHAPE, TIES = "inplace", "shape", "ties"
+WARNING_KINDS = (INPLACE, SHAPE, TIES)
 
 
 @dataclass
@@ -27,6 +32,13 @@ class Verdict:
     rel_error: float | None = None
     not_implemented: bool = False
     raised: bool = False  # the task ran and raised (not a hang, a crash, or a task not run)
+    warnings: list = field(default_factory=list)  # (kind, text): accepted, but not what the docstring states
+    composed: bool = False  # its wrong output equals the composition of the student's own callees
+    root: list = field(default_factory=list)  # functions named as the root cause of this failure
+
+
+def comparison_warnings(comps: list[Comparison]) -> list[tuple[str, str]]:
+    return [(c.warning_kind, c.warning) for c in comps if c.ok and c.warning]
 
 
 def scalar(v) -> float | None:
@@ -53,14 +65,14 @@ def verdict(comps: list[Comparison], hint: str | None = None, notes: list[str] |
         text += f". Likely bug: {hint}"
     if notes:
         text += ". " + ". ".join(notes)
-    return Verdict("failed" if bad else "passed", text, worst)
+    return Verdict("failed" if bad else "passed", text, worst, warnings=[] if bad else comparison_warnings(comps))
 
 
 def summary(comps: list[Comparison], hint: str | None, ok_text: str) -> Verdict:
     """Like verdict(), with a fixed text when everything passed."""
     bad = [c for c in comps if not c.ok]
     if not bad:
-        return Verdict("passed", ok_text)
+        return Verdict("passed", ok_text, warnings=comparison_warnings(comps))
     text = "; ".join(c.describe() for c in bad)
     return Verdict("failed", text + (f". Likely bug: {hint}" if hint else ""))
 
@@ -109,32 +121,82 @@ class Judges:
         if not all(c.ok for c in comps):
             ev = Evidence(q, case.name, "out", result.outputs, exp, task.arrays, task.params, result.info)
             hint = self.hint(spec.hints.get(q.split(".", 1)[1], ()), ev)
-        return {task.name: verdict(comps, hint)}
+        v = verdict(comps, hint)
+        if v.status == "failed" and "comp.out" in result.outputs:
+            v.composed = matches(result.outputs.get("out"), result.outputs["comp.out"], 1e-9)
+        return {task.name: v}
 
     def backward(self, spec: LayerSpec, case: Case, q: str, task, result: TaskResult) -> dict[str, Verdict]:
         exp, _ = self.expected(task)
         out = result.outputs
-        dtypes = result.info.get("dtype") or {}
-        if callable(case.compare):
-            comps = [case.compare(task.arrays, out, task.params["values"])]
-        else:
-            comps = [compare(f"d{n}", out.get(f"d{n}"), exp[f"d{n}"], spec.grad_tol, case.dtype, dtypes.get(f"d{n}"))
-                     for n in spec.grads]
+        info = result.info or {}
+        fname = q.split(".", 1)[1]
         notes = []
+        forward_error = info.get("forward_error")
+        forward_ok = forward_error is None and compare("out", out.get("out"), exp["out"], spec.tol, case.dtype).ok
+        own = self._grads(spec, case, task, out, info.get("dtype") or {}, "")
+        documented = any(f"doc.d{n}" in out for n in spec.grads) or info.get("doc_error")
+        if documented and not forward_ok and not all(c.ok for c in own):
+            # the student's forward is wrong: the backward is judged on a cache built from the right
+            # inputs in the form the docstring documents
+            form = spec.cache.get(fname)
+            form = form if isinstance(form, str) else "(" + ", ".join(i.lstrip("@") for i in form) + ")"
+            why = f"raised ({forward_error})" if forward_error else "returns a wrong out"
+            if info.get("doc_error"):
+                notes.append(f"your forward {why}, and on a cache built from the right inputs in the documented form "
+                             f"{form} your backward raised: {info['doc_error']}")
+            else:
+                comps = self._grads(spec, case, task, out, info.get("doc_dtype") or {}, "doc.")
+                state = "right" if all(c.ok for c in comps) else "still wrong"
+                notes.append(f"your forward {why} (its own tests say so), so your backward was judged on a cache built "
+                             f"from the right inputs in the documented form {form}: {state} there")
+                v = verdict(comps, None if all(c.ok for c in comps) else self._backward_hint(spec, case, q, task, out,
+                                                                                          exp, comps, info, "doc."),
+                            notes)
+                v.root = [f"{q.split('.', 1)[0]}.{spec.forward}"]
+                return {task.name: v}
+        comps = own
+        if forward_error:
+            return {task.name: Verdict("error", f"error: {forward_error}; {fname} cannot be run", raised=True)}
         if any(f"num.d{n}" in out for n in spec.grads):
-            errs = {n: rel_error(out[f"ana.d{n}"], out[f"num.d{n}"], NUMERIC_TOL.floor64)
+            errs = {n: numeric_error(out[f"ana.d{n}"], out[f"num.d{n}"], NUMERIC_TOL.floor64)
                     for n in spec.grads if f"num.d{n}" in out}
             worst = max(errs.values())
             agrees = "agrees with" if worst <= NUMERIC_TOL.float64 else "DISAGREES with"
-            notes.append(f"numeric gradient of your own forward: {agrees} your backward (max rel error {fmt(worst)})")
+            notes.append(f"numeric gradient of your own forward: {agrees} your backward at {NUMERIC_COORDS} sampled "
+                         f"entries per input (max rel error {fmt(worst)})")
         bad = [c for c in comps if not c.ok]
         hint = None
         if bad:
-            if "out" in exp and not compare("out", out.get("out"), exp["out"], spec.tol, case.dtype).ok:
+            if not forward_ok:
                 notes.append("note: the forward's out differs from the reference too")
-            ev = Evidence(q, case.name, bad[0].key, out, exp, task.arrays, task.params, result.info)
-            hint = self.hint(spec.hints.get(q.split(".", 1)[1], ()), ev)
-        return {task.name: verdict(comps, hint, notes)}
+            hint = self._backward_hint(spec, case, q, task, out, exp, comps, info, "")
+        v = verdict(comps, hint, notes)
+        if v.status == "failed" and any(f"comp.d{n}" in out for n in spec.grads):
+            v.composed = all(matches(out.get(f"d{n}"), out.get(f"comp.d{n}"), 1e-9) for n in spec.grads)
+        return {task.name: v}
+
+    def _grads(self, spec: LayerSpec, case: Case, task, out: dict, dtypes: dict, prefix: str) -> list[Comparison]:
+        """The backward's gradients (keys prefix + d<name>) against the reference's."""
+        if callable(case.compare):
+            view = {k[len(prefix):]: v for k, v in out.items() if k.startswith(prefix)} if prefix else out
+            return [case.compare(task.arrays, view, task.params["values"])]
+        exp, _ = self.expected(task)
+        scale = scale_of(exp.get(f"d{n}") for n in spec.grads)
+        first = spec.call[0]
+        squeezed = spec.squeezed.get(task.params.get("backward", ""), ())
+        return [compare(f"d{n}", out.get(f"{prefix}d{n}"), exp[f"d{n}"], spec.grad_tol, case.dtype,
+                        dtypes.get(f"d{n}"), lenient=n != first, scale=scale,
+                        also=(tuple(s for s in np.shape(exp[f"d{n}"]) if s != 1),) if n in squeezed else ())
+                for n in spec.grads]
+
+    def _backward_hint(self, spec, case, q, task, out, exp, comps, info, prefix) -> str | None:
+        bad = [c for c in comps if not c.ok]
+        if not bad:
+            return None
+        view = {k[len(prefix):]: v for k, v in out.items() if k.startswith(prefix)} if prefix else out
+        ev = Evidence(q, case.name, bad[0].key, view, exp, task.arrays, task.params, info)
+        return self.hint(spec.hints.get(q.split(".", 1)[1], ()), ev)
 
     # -- plain calls
     def call(self, spec: CallSpec, case: Case, q: str, task, result: TaskResult) -> dict[str, Verdict]:
@@ -145,7 +207,7 @@ class Judges:
         notes = []
         nums = [k for k in out if k.startswith("num.")]
         if nums:
-            worst = max(rel_error(out["ana." + k[4:]], out[k], NUMERIC_TOL.floor64) for k in nums)
+            worst = max(numeric_error(out["ana." + k[4:]], out[k], NUMERIC_TOL.floor64) for k in nums)
             notes.append(f"numeric gradient of your own loss: max rel error {fmt(worst)}")
         bad = [c for c in comps if not c.ok]
         hint = None
@@ -189,15 +251,18 @@ class Judges:
         else:
             for r, reg in enumerate(regs):
                 loss_comps.append(compare(f"loss (reg={reg:g})", out.get(f"r{r}.loss"), exp[f"r{r}.loss"], spec.tol, cfg.dtype))
+                # every gradient of one loss shares its scale: a gradient that is zero up to rounding
+                # (a bias that batchnorm follows) is compared absolutely against the largest
+                scale = scale_of(exp.get(f"r{r}.g.{k}") for k in names)
                 for k in names:
                     if k in missing:
                         grad_comps.append(Comparison(f"grads['{k}']", False, None, "missing from grads"))
                         continue
                     grad_comps.append(compare(f"grads['{k}'] (reg={reg:g})", out.get(f"r{r}.g.{k}"),
-                                              exp[f"r{r}.g.{k}"], spec.grad_tol, cfg.dtype))
+                                              exp[f"r{r}.g.{k}"], spec.grad_tol, cfg.dtype, lenient=True, scale=scale))
             nums = [k for k in out if k.startswith("num.")]
             if nums:
-                worst = max(rel_error(out["ana." + k[4:]], out[k], spec.numeric_tol.floor64) for k in nums)
+                worst = max(numeric_error(out["ana." + k[4:]], out[k], spec.numeric_tol.floor64) for k in nums)
                 notes_g.append(f"numeric gradient of your own loss: max rel error {fmt(worst)}")
         hint_l = hint_g = None
         if not all(c.ok for c in loss_comps):
@@ -212,6 +277,7 @@ class Judges:
     @staticmethod
     def _model_init(spec: ModelSpec, cfg: ModelConfig, out, info, exp, einfo) -> Verdict:
         comps: list[Comparison] = []
+        warnings: list[tuple[str, str]] = []
         want = einfo.get("init_names") or []
         have = info.get("init_names") or []
         if sorted(want) != sorted(have):
@@ -225,8 +291,13 @@ class Judges:
             shape_e, shape_a = exp[f"init.shape.{k}"], out.get(f"init.shape.{k}")
             if shape_a is None or shape_a.shape != shape_e.shape or not np.array_equal(shape_a, shape_e):
                 got = "?" if shape_a is None else tuple(int(s) for s in shape_a)
-                comps.append(Comparison(k, False, None, f"shape {got}, expected {tuple(int(s) for s in shape_e)}"))
-                continue
+                want_shape = tuple(int(s) for s in shape_e)
+                if shape_a is not None and broadcast_same(got, want_shape):
+                    warnings.append((SHAPE, f"params['{k}'] has shape {got} where the reference's is {want_shape}: "
+                                            f"it broadcasts the same way"))
+                else:
+                    comps.append(Comparison(k, False, None, f"shape {got}, expected {want_shape}"))
+                    continue
             n = int(np.prod(shape_e))
             mean, std = scalar(out.get(f"init.mean.{k}")), scalar(out.get(f"init.std.{k}"))
             if mean is None or std is None:
@@ -253,7 +324,8 @@ class Judges:
         bad = [c for c in comps if not c.ok]
         if bad:
             return Verdict("failed", "; ".join(c.describe() for c in bad))
-        return Verdict("passed", f"{len(want)} parameters: shapes, initial statistics and dtypes as expected")
+        return Verdict("passed", f"{len(want)} parameters: shapes, initial statistics and dtypes as expected",
+                       warnings=warnings)
 
     @staticmethod
     def _stochastic_loss(cfg: ModelConfig, task, out, exp) -> list[Comparison]:
@@ -298,7 +370,7 @@ class Judges:
         if not nums:
             return [Comparison("grads", False, None, "no numeric gradient could be taken (float64 params needed)")]
         for k in nums:
-            err = rel_error(out[f"ana.{k}"], out[f"num.{k}"], spec.numeric_tol.floor64)
+            err = numeric_error(out[f"ana.{k}"], out[f"num.{k}"], spec.numeric_tol.floor64)
             comps.append(Comparison(f"grads['{k}'] vs numeric (same seed)", err <= spec.numeric_tol.float64, err,
                                     None, spec.numeric_tol.float64))
         for k in names:

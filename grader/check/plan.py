@@ -21,18 +21,26 @@ import numpy as np
 from ..sandbox import Task, TaskResult
 from . import drivers
 from .diagnose import Evidence
-from .judge import Judges, Verdict, error_verdict
-from .spec import VISIBLE, CallSpec, Case, CheckSpec, LayerSpec, ModelSpec, OptimSpec, np_dtype, qualnames, short_module
+from .judge import INPLACE, Judges, Verdict, error_verdict
+from .spec import NUMERIC_COORDS, VISIBLE, CallSpec, Case, CheckSpec, LayerSpec, ModelSpec, OptimSpec, np_dtype, qualnames, short_module
 
 PUBLIC_SEED = 231  # public cases are the same for every submission (and the student kit)
-NUMERIC_COORDS = 8  # coordinates sampled per tensor by the child's numeric gradient
 WEIGHT_INPLACE = 0.5
 CORE_DRIVERS = Path(drivers.__file__)
 
 
+VALUE, HYGIENE = "value", "hygiene"
+
+
 @dataclass
 class TestDef:
-    """One entry of results.json's tests, before it is judged."""
+    """One entry of results.json's tests, before it is judged.
+
+    kind: "value" (the function's numbers) or "hygiene" (how it treats its inputs, dtypes, seeds:
+    points only when every value test of the function passed). group: the tests of one function
+    that check the same thing on different inputs (a model's "loss" in every configuration): a
+    public test earns its points only when the hidden tests of its group pass too
+    (docs/grading-policy.md). edge: what its case tries that the notebooks do not."""
 
     __test__ = False  # not a pytest class
 
@@ -42,6 +50,10 @@ class TestDef:
     visibility: str
     case: str = ""
     params: dict = field(default_factory=dict)
+    kind: str = VALUE
+    group: str = ""
+    edge: str = ""
+    uses: tuple[str, ...] | None = None  # the functions this test's run calls (None: its function's)
 
 
 @dataclass
@@ -106,6 +118,14 @@ class Builder:
         self.uses: dict[str, tuple[str, ...]] = {}
         self.hints: dict[str, tuple[str, ...]] = {}
         self.across: dict[str, tuple[str, ...]] = {}
+        self.where: dict[str, tuple[str, str]] = {}  # qualified name -> (module, function) of every graded function
+        for spec in profile.specs:
+            if isinstance(spec, ModelSpec):
+                continue  # classes are not replayed (grader/check/run.py): only functions
+            module = getattr(spec, "module", None) or (getattr(spec, "options", None) or {}).get("module")
+            for q in qualnames(spec):
+                if module:
+                    self.where.setdefault(q, (module, q.split(".", 1)[1]))
         self.judges = Judges(self.expected, profile.hints)
 
     # -- the API named checks use
@@ -116,8 +136,10 @@ class Builder:
     def rng(self, key: str, public: bool) -> np.random.Generator:
         return np.random.default_rng([PUBLIC_SEED if public else self.seed, zlib.crc32(key.encode())])
 
-    def test(self, name, function, weight, visibility, case="", params=None) -> TestDef:
-        d = TestDef(name, function, weight, visibility, case, params or {})
+    def test(self, name, function, weight, visibility, case="", params=None, kind=VALUE, group="", edge="",
+             uses=None) -> TestDef:
+        d = TestDef(name, function, weight, visibility, case, params or {}, kind, group, edge,
+                    None if uses is None else tuple(uses))
         self.defs.append(d)
         return d
 
@@ -152,15 +174,16 @@ class Builder:
             shape = expand_shape(a.shape, dims)
             how = case.draw.get(a.name, a.draw)
             scale = case.scale.get(a.name, a.scale)
+            shift = case.shift.get(a.name, a.shift)
             if how == "labels":
                 arrays[a.name] = rng.integers(0, dims[a.classes], size=shape)
                 continue
             if how == "randn":
-                v = scale * rng.standard_normal(shape) + a.shift
+                v = scale * rng.standard_normal(shape) + shift
             elif how == "away":
-                v = scale * rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.5, size=shape) + a.shift
+                v = scale * rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.5, 1.5, size=shape) + shift
             elif how == "uniform":
-                v = a.shift + scale * rng.random(shape)
+                v = shift + scale * rng.random(shape)
             elif how == "ties":
                 v = rng.integers(0, 3, size=shape).astype(np.float64)
             else:
@@ -177,21 +200,31 @@ class Builder:
             return None
         return {"coords": NUMERIC_COORDS, "seed": int(rng.integers(2**31))}
 
-    def inplace(self, function: str, plans: list[Plan], visibility: str = "hidden") -> None:
-        test = self.test(f"{function}[inplace]", function, WEIGHT_INPLACE, visibility, "inplace")
+    def inplace(self, function: str, plans: list[Plan], visibility: str = "hidden", scratch=()) -> None:
+        """A test that no input the assignment reads again is modified in place by any case.
+        Writing into a `scratch` input (one the assignment never reads again) is a warning."""
+        test = self.test(f"{function}[inplace]", function, WEIGHT_INPLACE, visibility, "inplace", kind=HYGIENE)
+        scratch = set(scratch)
 
         def judge(results: list[TaskResult]) -> Verdict:
             ok = [(p, r) for p, r in zip(plans, results) if r.status == "ok"]
             if not ok:
                 return error_verdict(results[0]) if results else Verdict("error", "no case ran")
             changed = [(p.tests[0].case, r.info.get("mutated") or []) for p, r in ok]
-            changed = [(c, m) for c, m in changed if m]
-            if changed:
-                where = ", ".join(f"{', '.join(map(str, m))} in case {c}" for c, m in changed[:3])
+            bad = [(c, [m for m in ms if m not in scratch]) for c, ms in changed]
+            bad = [(c, ms) for c, ms in bad if ms]
+            harmless = sorted({m for _c, ms in changed for m in ms if m in scratch})
+            if bad:
+                where = ", ".join(f"{', '.join(map(str, m))} in case {c}" for c, m in bad[:3])
                 return Verdict("failed", f"modifies its input in place ({where}): work on a copy")
             skipped = len(results) - len(ok)
             note = f" ({skipped} case(s) did not run)" if skipped else ""
-            return Verdict("passed", f"no input modified in {len(ok)} case(s){note}")
+            warnings = []
+            if harmless:
+                warnings.append((INPLACE, f"writes into {', '.join(harmless)}, which the assignment never reads again "
+                                          f"after the call: harmless here, but working on a copy is safer"))
+            return Verdict("passed", f"no input the assignment reads again is modified in {len(ok)} case(s){note}",
+                           warnings=warnings)
 
         self.aggregates.append(Aggregate(test, plans, judge))
 
@@ -215,22 +248,29 @@ class Builder:
             dout = rng.standard_normal(out_shape).astype(np_dtype(case.dtype))
             base = {"module": spec.module, "function": spec.forward, "call": list(spec.call), "values": values}
             name = f"{fq}[{case.name}]"
-            t = self.test(name, fq, case.weight, case.visibility, case.name, case.params)
-            task = Task(name, "layer_forward", base, dict(arrays), self.timeout)
+            t = self.test(name, fq, case.weight, case.visibility, case.name, case.params, edge=case.edge)
+            fparams = dict(base)
+            if spec.forward in spec.compose:
+                fparams["compose"] = dict(spec.compose[spec.forward])
+            task = Task(name, "layer_forward", fparams, dict(arrays), self.timeout)
             judge = functools.partial(self.judges.forward, spec, case, fq, task)
             fwd_plans.append(self.plan(task, [t], judge, (spec.module,)))
             for b in spec.backward:
                 bq = f"{mod}.{b}"
                 bname = f"{bq}[{case.name}]"
-                t = self.test(bname, bq, case.weight, case.visibility, case.name, case.params)
+                t = self.test(bname, bq, case.weight, case.visibility, case.name, case.params, edge=case.edge)
                 params = dict(base, backward=b, grads=list(spec.grads), numeric=self.numeric(case, rng))
+                if b in spec.cache:
+                    params["cache"] = as_json(spec.cache[b])
+                if b in spec.compose:
+                    params["compose"] = dict(spec.compose[b])
                 task = Task(bname, "layer_pair", params, {**arrays, "dout": dout}, self.timeout)
                 judge = functools.partial(self.judges.backward, spec, case, bq, task)
                 bwd_plans[b].append(self.plan(task, [t], judge, (spec.module,), needs=(fq,)))
         if spec.inplace:
-            self.inplace(fq, fwd_plans)
+            self.inplace(fq, fwd_plans, scratch=spec.scratch.get(spec.forward, ()))
             for b in spec.backward:
-                self.inplace(f"{mod}.{b}", bwd_plans[b])
+                self.inplace(f"{mod}.{b}", bwd_plans[b], scratch=spec.scratch.get(b, ()))
 
     # -- CallSpec
     def call(self, spec: CallSpec) -> None:
@@ -246,11 +286,11 @@ class Builder:
             params = {"module": spec.module, "function": spec.name, "call": list(spec.call),
                       "values": as_json(case.params), "outputs": list(spec.outputs), "numeric": numeric}
             name = f"{q}[{case.name}]"
-            t = self.test(name, q, case.weight, case.visibility, case.name, case.params)
+            t = self.test(name, q, case.weight, case.visibility, case.name, case.params, edge=case.edge)
             task = Task(name, "call", params, arrays, self.timeout)
             plans.append(self.plan(task, [t], functools.partial(self.judges.call, spec, case, q, task), (spec.module,)))
         if spec.inplace:
-            self.inplace(q, plans)
+            self.inplace(q, plans, scratch=spec.scratch)
 
     # -- OptimSpec
     def update_rule(self, spec: OptimSpec) -> None:
@@ -310,7 +350,8 @@ class Builder:
             if cfg.stochastic:
                 task_params["seed2"] = int(kwargs.get("seed", 0)) + 1000
                 task_params["plain_kwargs"] = as_json(cfg.plain_kwargs)
-            tests = [self.test(f"{q}[{cfg.name}:{part}]", q, w * cfg.weight, cfg.visibility, cfg.name)
+            tests = [self.test(f"{q}[{cfg.name}:{part}]", q, w * cfg.weight, cfg.visibility, cfg.name, group=part,
+                               edge=cfg.edge)
                      for part, w in (("init", 0.5), ("loss", 1.0), ("grads", 1.0), ("scores", 0.5))]
             task = Task(key, "model", task_params, arrays, 2 * self.timeout)
             self.plan(task, tests, functools.partial(self.judges.model, spec, cfg, q, task, tests), (spec.module,))

@@ -645,7 +645,8 @@ def run_public(workdir: Path, stored: StoredExpectations, *, only: set[str] | No
         v = verdicts.get(d.name) or Verdict("error", "no result (grader bug)")
         rel = v.rel_error if v.rel_error is not None and math.isfinite(v.rel_error) else None
         tests.append(TestRecord(d.name, v.status, 0.0, 0.0, rel, v.output, d.visibility, function=d.function,
-                                not_implemented=bool(v.not_implemented)))  # the public run scores nothing
+                                not_implemented=bool(v.not_implemented),  # the public run scores nothing
+                                warnings=[f"{kind}: {text}" for kind, text in v.warnings]))
     unchecked = [q for q in stored.manifest["no_public_checks"] if not only]
     return PublicRun(tests, time.monotonic() - started, unchecked, report)
 
@@ -712,7 +713,7 @@ def _shown_name(name: str) -> str:
     return name.replace("[public]", "").replace("[public:", "[").replace("[public_", "[")
 
 
-def _err(t: dict) -> str:
+def _err(t) -> str:
     return "" if t.rel_error is None else f"{t.rel_error:.1e}"
 
 
@@ -720,6 +721,9 @@ def summary(run: PublicRun) -> str:
     c = run.counts()
     parts = [f"{c['passed']} passed"]
     parts += [f"{c[k]} {k.replace('_', ' ')}" for k in ("failed", "error", "not_implemented") if c[k]]
+    warned = sum(bool(t.warnings) for t in run.tests)
+    if warned:
+        parts.append(f"{warned} with warnings (no points lost)")
     return f"{', '.join(parts)} (of {len(run.tests)} public checks) in {run.seconds:.1f} s"
 
 
@@ -738,15 +742,19 @@ def render_plain(run: PublicRun, width: int = 120) -> str:
     name_w = max([len(r[0]) for r in rows] + [len("function")])
     lines = [f"{'function':<{name_w}}  {'status':<6} {'error':>8}  hint"]
     room = max(width - name_w - 19, 30)
-    for name, label, err, out in rows:
+    for (name, label, err, out), t in zip(rows, run.tests):
         if len(out) > room:
             out = out[: room - 3] + "..."
         lines.append(f"{name:<{name_w}}  {label:<6} {err:>8}  {out}")
+        for w in t.warnings:
+            text = "warning: " + " ".join(w.split())
+            lines.append(f"{'':<{name_w}}  {'':<6} {'':>8}  " + (text if len(text) <= room else text[: room - 3] + "..."))
     return "\n".join(lines + [""] + footer(run))
 
 
 def print_rich(run: PublicRun, console) -> None:
     """The table in colour, for a terminal."""
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(show_edge=False, header_style="bold")
@@ -756,7 +764,8 @@ def print_rich(run: PublicRun, console) -> None:
     table.add_column("hint", overflow="fold")
     for t in run.tests:
         label = _label(t)
-        table.add_row(_shown_name(t.name), f"[{_STYLE[label]}]{label}[/]", _err(t), t.output)
+        hint = escape(t.output) + "".join(f"\n[yellow]warning:[/] {escape(w)}" for w in t.warnings)
+        table.add_row(_shown_name(t.name), f"[{_STYLE[label]}]{label}[/]", _err(t), hint)
     console.print(table)
     console.print()
     lines = footer(run)
@@ -769,7 +778,8 @@ def as_json(run: PublicRun, where: dict) -> dict:
     return {**where, "status": "passed" if run.passed else "failed", "counts": run.counts(),
             "seconds": round(run.seconds, 3), "unchecked": run.unchecked,
             "tests": [{"name": t.name, "function": t.function, "status": t.status, "rel_error": t.rel_error,
-                       "output": t.output, "not_implemented": t.not_implemented} for t in run.tests]}
+                       "output": t.output, "not_implemented": t.not_implemented, "warnings": list(t.warnings)}
+                      for t in run.tests]}
 
 
 __all__ = [

@@ -40,8 +40,10 @@ class CheckRun:
 
 def sandbox_context(profile, packages: dict[str, str] | None = None) -> dict:
     """What the drivers in the child know of the course: the package names of this working copy
-    (canonical -> the name the submission uses) and the edition's constructor renames."""
-    return {"packages": dict(packages or {}), "renames": {k: dict(v) for k, v in profile.renames.items()}}
+    (canonical -> the name the submission uses), the edition's constructor renames and the
+    compatibility shims applied before student code (Profile.compat)."""
+    return {"packages": dict(packages or {}), "renames": {k: dict(v) for k, v in profile.renames.items()},
+            "compat": list(profile.compat_shims)}
 
 
 def run_checks(profile, workdir: Path, *, seed: int, oracle, limits: Limits | None = None,
@@ -114,9 +116,103 @@ def run_and_judge(b: Builder, workdir: Path, *, limits: Limits | None = None, to
             log.exception("judging %s failed", agg.test.name)
             verdicts[agg.test.name] = Verdict("error", f"the grader could not judge this result: {exc!r}")
 
+    left = max(total - (time.monotonic() - started), 1.0)
+    replay(b, verdicts, by_task, workdir, common, left)
     explain(b, verdicts)
     timed_out = any(r.status == "timeout" and "total time budget" in (r.error or "") for r in by_task.values())
     return verdicts, timed_out, report
+
+
+class _Answering:
+    """The builder's oracle, answering one task with given outputs (a replay's)."""
+
+    def __init__(self, inner, name: str, answer: tuple[dict, dict]):
+        self.inner, self.name, self.answer = inner, name, answer
+
+    def expected(self, task):
+        return self.answer if task.name == self.name else self.inner.expected(task)
+
+    def __getattr__(self, key):
+        return getattr(self.inner, key)
+
+
+def _callees(b: Builder, fn: str) -> list[str]:
+    """Every function fn calls, directly or through the functions it calls (b.uses)."""
+    out: list[str] = []
+    todo = list(b.uses.get(fn, ()))
+    while todo:
+        u = todo.pop(0)
+        if u not in out and u != fn:
+            out.append(u)
+            todo.extend(b.uses.get(u, ()))
+    return out
+
+
+def replay(b: Builder, verdicts: dict[str, Verdict], by_task: dict[str, TaskResult], workdir: Path, common: dict,
+           left: float) -> None:
+    """A caller judged given its callees' answers (docs/grading-policy.md).
+
+    When a test fails and functions its function calls fail their own tests, its task runs again
+    with every call to those callees recorded (their array arguments and outputs); the parent then
+    runs the reference on the same inputs with those callees answering as the student's did (the
+    calls matched in order, their arguments checked). If the student's outputs are then right,
+    the caller's own code is right and its test passes, naming the root cause; the callees lose
+    their points on their own tests. A caller that calls its callees differently (other inputs,
+    another function) cannot be judged apart from them: its failure stands, with the root cause
+    named. The student's code never runs in this process: only the recorded numbers replay."""
+    oracle = b.oracle
+    if not hasattr(oracle, "replayed"):
+        return
+    failing = {d.function for d in b.defs if d.name in verdicts and verdicts[d.name].status != "passed"}
+    jobs = []
+    for p in b.plans:
+        r = by_task.get(p.task.name)
+        if r is None or r.status != "ok" or not any(verdicts[t.name].status == "failed" for t in p.tests
+                                                    if t.name in verdicts):
+            continue
+        callees = [u for u in _callees(b, p.tests[0].function) if u in failing and u in b.where]
+        if not callees:
+            continue
+        record = {u: list(b.where[u]) for u in callees}
+        inner = {"driver": p.task.driver, "params": {**p.task.params, "numeric": None, "cache": None, "compose": None}}
+        params = {"inner": inner, "record": record, "modules": list(p.modules)}
+        jobs.append((p, Task(f"{p.task.name}#replay", "recorded", params, p.task.arrays, p.task.timeout), callees))
+    if not jobs:
+        return
+    results = run_tasks(workdir, [t for _, t, _ in jobs], total_timeout=left, **common)
+    for (p, task, callees), r in zip(jobs, results):
+        if r.status != "ok":
+            continue
+        calls = (r.info or {}).get("record") or []
+        recorded = {k: v for k, v in r.outputs.items() if k.startswith("rec.")}
+        student = dataclasses.replace(r, name=p.task.name,
+                                      outputs={k: v for k, v in r.outputs.items() if not k.startswith("rec.")},
+                                      info={k: v for k, v in (r.info or {}).items() if k != "record"})
+        try:
+            answer = oracle.replayed(p.task, task.params["record"], calls, recorded)
+        except Exception as exc:  # noqa: BLE001 - another call sequence: no evidence either way
+            log.info("replay of %s: %s", p.task.name, exc)
+            continue
+        saved = b.oracle
+        b.oracle = _Answering(saved, p.task.name, answer)
+        try:
+            again = p.judge(student)
+        except Exception:  # noqa: BLE001 - a judging bug must not lose the submission
+            log.exception("judging the replay of %s failed", p.task.name)
+            continue
+        finally:
+            b.oracle = saved
+        causes = [c for c in callees if c in (answer[1].get("replay_differed") or [])] or callees
+        names = ", ".join(causes[:3]) + (f" and {len(causes) - 3} more" if len(causes) > 3 else "")
+        for t in p.tests:
+            v, w = verdicts.get(t.name), again.get(t.name)
+            if v is None or w is None or v.status != "failed" or w.status != "passed":
+                continue
+            v.status, v.rel_error, v.root = "passed", w.rel_error, list(causes)
+            v.warnings = list(w.warnings)
+            v.output = (f"wrong values ({v.output.split('. Likely bug')[0]}), but exactly those the course's own "
+                        f"{t.function} gives with the answers of your {names}: this function's own code is right; "
+                        f"root cause: {names} (failing their own tests, where they lose their points)")
 
 
 def _after_hang(b: Builder, plans: list[Plan]) -> Callable[[Task, list[TaskResult]], str | None]:
@@ -147,7 +243,9 @@ def judge_plan(b: Builder, plan: Plan, result: TaskResult) -> dict[str, Verdict]
         first = plan.tests[0]
         hint = None
         if result.status == "error" and not result.not_implemented:
-            hint = b.hint(b.hints.get(first.function, ()), Evidence(first.function, first.case, None, error=result.error))
+            hint = b.hint(b.hints.get(first.function, ()), Evidence(first.function, first.case, None,
+                                                                     arrays=plan.task.arrays, params=plan.task.params,
+                                                                     error=result.error))
         v = error_verdict(result, hint)
         return {t.name: dataclasses.replace(v) for t in plan.tests}
     try:
@@ -158,7 +256,16 @@ def judge_plan(b: Builder, plan: Plan, result: TaskResult) -> dict[str, Verdict]
 
 
 def explain(b: Builder, verdicts: dict[str, Verdict]) -> None:
-    """Cross-test notes: a failure inside a function this one calls; hints over all cases."""
+    """Cross-test notes (docs/grading-policy.md):
+
+    - root causes: a failure of a function whose callees fail their own tests names the deepest of
+      those callees once ("root cause: ..."); one whose callees are not implemented is not
+      implemented itself;
+    - compositions: a function whose wrong output equals the composition of the student's own
+      callees (a given sandwich layer) is not wrong itself: its test passes, naming the root cause;
+    - edges: a function right on its other cases but wrong on cases that try an edge the notebooks
+      do not (Case.edge) is told which edge; and the profile's hints over all the cases.
+    """
     by_function: dict[str, list[TestDef]] = {}
     for d in b.defs:
         by_function.setdefault(d.function, []).append(d)
@@ -173,29 +280,66 @@ def explain(b: Builder, verdicts: dict[str, Verdict]) -> None:
             return "failing its own tests"
         return None
 
+    def roots(fn: str, seen: tuple = ()) -> list[str]:
+        """The deepest callees of fn that fail their own tests (not explained by a callee of theirs)."""
+        out: list[str] = []
+        for u in b.uses.get(fn, ()):
+            if u in seen or state(u) is None:
+                continue
+            deeper = roots(u, seen + (fn,))
+            for r in deeper or [u]:
+                if r not in out:
+                    out.append(r)
+        return out
+
+    def listed(fns: list[str]) -> str:
+        return ", ".join(fns[:3]) + (f" and {len(fns) - 3} more" if len(fns) > 3 else "")
+
+    # compositions first: a sandwich equal to its callees' composition passes, so that its own
+    # callers do not count it as failing
+    for d in b.defs:
+        v = verdicts.get(d.name)
+        if v is None or v.status != "failed" or not v.composed:
+            continue
+        causes = roots(d.function)
+        if causes:
+            v.status = "passed"
+            v.rel_error = None
+            v.root = causes
+            v.output = (f"wrong values ({v.output.split('. Likely bug')[0]}), but exactly those of the composition of "
+                        f"your own callees: this function's own code is right; root cause: {listed(causes)} "
+                        f"(failing its own tests, where it loses its points)")
     for d in b.defs:
         v = verdicts.get(d.name)
         if v is None or v.status == "passed":
             continue
         groups: dict[str, list[str]] = {}
-        for u in b.uses.get(d.function, ()):
+        uses = b.uses.get(d.function, ()) if d.uses is None else d.uses
+        for u in uses:
             if s := state(u):
                 groups.setdefault(s, []).append(u)
-        shown = {s: ", ".join(fns[:3]) + (f" and {len(fns) - 3} more" if len(fns) > 3 else "")
-                 for s, fns in groups.items()}
-        if v.raised and not v.not_implemented and "not implemented" in shown:
+        if v.raised and not v.not_implemented and "not implemented" in groups:
             # e.g. a given sandwich layer fed the None of an unwritten layer: not this function's bug
             v.not_implemented = True
-            v.output = (f"not implemented: it calls functions not implemented: {shown.pop('not implemented')} "
+            v.output = (f"not implemented: it calls functions not implemented: {listed(groups.pop('not implemented'))} "
                         f"(meanwhile: {v.output})")
-        for s, text in shown.items():
-            v.output += f" (it calls functions {s}: {text})"
+        found = roots(d.function) if d.uses is None else [u for u in d.uses if state(u)]
+        causes = [c for c in (v.root or found) if state(c) == "failing its own tests" or c in v.root]
+        if causes and "root cause" not in v.output:
+            v.root = causes
+            v.output += f" (root cause: {listed(causes)}, which fails its own tests)"
     for fn, defs in by_function.items():
+        rows = [(d, verdicts[d.name]) for d in defs if d.name in verdicts and d.kind == "value"]
+        if any(v.status == "passed" for _d, v in rows):
+            for d, v in rows:
+                if d.edge and v.status != "passed" and "Likely bug" not in v.output:
+                    v.output += (f". Likely bug: right on the other cases but wrong at this edge, which the notebooks "
+                                 f"do not test: {d.edge}")
         names = b.across.get(fn, ())
         if not names:
             continue
-        rows = [(d.case, d.params, verdicts[d.name].status) for d in defs if d.name in verdicts]
-        for case, text in diagnose.across_cases(names, rows, b.profile.hints).items():
+        rows2 = [(d.case, d.params, verdicts[d.name].status) for d in defs if d.name in verdicts]
+        for case, text in diagnose.across_cases(names, rows2, b.profile.hints).items():
             for d in defs:
                 if d.case == case and "Likely bug" not in verdicts[d.name].output:
                     verdicts[d.name].output += f". Likely bug: {text}"

@@ -45,6 +45,7 @@ VALUE_TOL = Tol()
 GRAD_TOL = Tol(float64=1e-6, float32=1e-3)
 # Numeric gradients (centred differences, h = 1e-5, float64) against the student's own backward.
 NUMERIC_TOL = Tol(float64=1e-5, float32=1e-2, floor64=1e-4)
+NUMERIC_COORDS = 8  # coordinates sampled per tensor by the child's numeric gradient
 # Update rules: epsilon inside or outside the square root must both pass.
 OPTIM_TOL = Tol(float64=1e-4, float32=1e-3, floor64=1e-2)
 
@@ -74,10 +75,12 @@ class Case:
     params: non-array arguments by name (conv_param, bn_param, G, ...), referred to as "@name".
     fixed: the public inputs, a function returning arrays by name (any not returned are drawn,
     from a fixed seed, so every submission and the student kit see the same public case).
-    scale, draw: per-argument overrides of Arg.scale / Arg.draw (e.g. huge scores for an
-    overflow check, tied values for max pooling).
+    scale, shift, draw: per-argument overrides of Arg.scale / Arg.shift / Arg.draw (e.g. scores
+    around 1000 for an overflow check, tied values for max pooling).
     compare: "value" (against the reference), or a function (arrays, outputs, values) ->
     Comparison judging the backward's outputs itself (e.g. any one of tied maxima may win).
+    edge: what this case tries that the notebooks do not (e.g. "pad 2"): when a function fails
+    only such cases, the hint names the edge.
     """
 
     name: str
@@ -87,10 +90,12 @@ class Case:
     visibility: str = HIDDEN
     fixed: Callable[[], dict] | None = None
     scale: dict = field(default_factory=dict)
+    shift: dict = field(default_factory=dict)
     draw: dict = field(default_factory=dict)
     numeric: bool = True
     compare: str | Callable = "value"
     weight: float = 1.0
+    edge: str = ""
 
     @property
     def public(self) -> bool:
@@ -110,6 +115,19 @@ class LayerSpec:
     verdicts of all its cases at once (e.g. right at stride 1, wrong at stride 2).
     uses: per function name, other functions (qualified) it calls: a failure there is named.
     same_dtype: out must keep the dtype of the first input (the course requires it there).
+    scratch: per function name, the inputs the assignment never reads again after a call (for a
+    backward: "dout", or a forward input written through the cache): writing into them is a
+    warning, not a failure (docs/grading-policy.md). Every other input must be left unchanged.
+    cache: per backward, the cache's documented form (the docstring's), as items of the forward's
+    call ("x", "@conv_param"; a single string: the cache is that one item): when the student's
+    forward is wrong, the backward is also run on a cache built from the right inputs in that form
+    and judged on it.
+    compose: per function, {"name": a composition the profile's drivers implement from the
+    functions it calls (the given sandwich layers), "module": the module whose names it calls}: a
+    failure that equals the composition of the student's own callees is the callees' failure,
+    not this function's.
+    squeezed: per backward, gradients whose squeezed shape is documented too (an edition's
+    docstring; set by Profile.for_edition from Edition.squeezed).
     """
 
     module: str
@@ -128,6 +146,10 @@ class LayerSpec:
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     inplace: bool = True
     same_dtype: bool = False
+    scratch: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cache: dict[str, tuple[str, ...] | str] = field(default_factory=dict)
+    compose: dict[str, dict] = field(default_factory=dict)
+    squeezed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def functions(self) -> tuple[str, ...]:
         return (self.forward, *self.backward)
@@ -153,6 +175,7 @@ class CallSpec:
     hints: tuple[str, ...] = ()
     uses: tuple[str, ...] = ()
     inplace: bool = True
+    scratch: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +214,8 @@ class ModelConfig:
     numeric gradient (same seed), not against the reference; plain_kwargs builds the same model
     without the randomness (it must then match the reference).
     fixed: the public case, a function returning {"X", "y", "params"} (arrays).
+    edge: what this configuration tries that the notebooks do not (named by the hint when only
+    such configurations fail).
     """
 
     name: str
@@ -206,6 +231,7 @@ class ModelConfig:
     fixed: Callable[[], dict] | None = None
     param_scale: dict = field(default_factory=lambda: {"W": 0.3, "b": 0.1, "gamma": 0.5, "beta": 0.3})
     weight: float = 1.0
+    edge: str = ""
 
 
 @dataclass(frozen=True)

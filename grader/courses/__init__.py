@@ -230,7 +230,10 @@ def profiles() -> list[Profile]:
 def validate(prof: Profile) -> None:
     """Raise ProfileError at the first problem of `prof` (see the module docstring)."""
     from ..check.diagnose import GENERIC
+    from ..check.judge import WARNING_KINDS
     from ..check.spec import CallSpec, CheckSpec, LayerSpec, ModelSpec, OptimSpec, qualnames
+
+    COMPAT_SHIMS = ("numpy1",)
 
     def fail(entry: str, problem: str):
         raise ProfileError(prof.name, entry, problem)
@@ -321,6 +324,20 @@ def validate(prof: Profile) -> None:
         for cls in e.renames:
             if cls not in functions:
                 fail(f"edition {e.name}", f"renames arguments of {cls}, which the profile does not grade")
+        for shim in e.compat or ():
+            if shim not in COMPAT_SHIMS:
+                fail(f"edition {e.name}", f"unknown compatibility shim {shim!r} (known: {', '.join(COMPAT_SHIMS)})")
+        for q in e.squeezed:
+            if q not in functions:
+                fail(f"edition {e.name}", f"squeezed shapes of {q}, which the profile does not grade")
+    for shim in prof.compat:
+        if shim not in COMPAT_SHIMS:
+            fail("compat", f"unknown compatibility shim {shim!r} (known: {', '.join(COMPAT_SHIMS)})")
+    for kind, weight in prof.warning_weights.items():
+        if kind not in WARNING_KINDS:
+            fail("warning_weights", f"unknown warning kind {kind!r} (known: {', '.join(WARNING_KINDS)})")
+        if not 0 <= float(weight) <= 1:
+            fail("warning_weights", f"{kind}: a weight is a fraction of a test's points, in [0, 1], not {weight}")
     if prof.default_edition is not None and prof.default_edition not in seen:
         fail("default_edition", f"no edition {prof.default_edition!r}")
     if prof.total_points is not None:

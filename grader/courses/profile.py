@@ -215,7 +215,10 @@ class Edition:
     class is called with the edition's names, the reference with the profile's. notebooks: the
     edition's notebooks (None: the profile's). evidence: how a submission shows it. edits: text
     substitutions turning the reference into a solved submission of the edition (its API
-    names), for the catalogue, the demo and the profile contract test.
+    names), for the catalogue, the demo and the profile contract test. compat: the
+    compatibility shims its submissions are graded with (None: the profile's). squeezed: per
+    backward ("layers.spatial_groupnorm_backward"), gradients whose docstring states the squeezed
+    shape ((C,) where the notebook passes gamma as (1, C, 1, 1)): that shape is accepted too.
     """
 
     name: str
@@ -226,6 +229,8 @@ class Edition:
     notebooks: tuple[NotebookSpec, ...] | None = None
     evidence: Evidence = Evidence()
     edits: tuple = ()  # grader.examples.Edit: the reference as a solved submission of this edition reads
+    compat: tuple[str, ...] | None = None
+    squeezed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- the profile
@@ -266,12 +271,16 @@ class CoursePaths:
 class Variant:
     """A modified copy of the reference (text substitutions): a catalogued classic bug
     (`functions` it breaks must each lose points, and one of their failures must show `hint`) or
-    an accepted alternative implementation (`functions` it touches all keep full marks)."""
+    an accepted alternative implementation (`functions` it touches all keep full marks; when
+    `warning` is given, one of their tests must show it among its warnings: what the assignment
+    does not ask, docs/grading-policy.md). editions: the editions it applies to (empty: all)."""
 
     name: str
     edits: tuple  # grader.examples.Edit
     functions: tuple[str, ...] = ()
     hint: str | None = None
+    warning: str | None = None
+    editions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +323,12 @@ class Profile:
     accepted_mutants: mutants `grader mutate` may leave alive, each with the reason: a mutant id
     ("layers.relu_backward:comparison:1") or a glob over ids ("layers.relu_backward:comparison:*")
     -> why that wrong implementation may keep full marks (docs/mutate.md).
+    compat: compatibility shims applied in the sandbox child before student code runs, so that a
+    submission is graded as its students wrote it on the software of their year ("numpy1": the
+    names numpy 2 removed, np.reshape's newshape=, int() of a one-element array).
+    warning_weights: the instructor's settings: per warning kind (grader.check.judge: "inplace",
+    "shape", "ties", ...), the fraction of a test's points a warning of that kind costs (default:
+    nothing; docs/grading-policy.md).
     """
 
     name: str
@@ -343,6 +358,8 @@ class Profile:
     accepted_mutants: Mapping[str, str] = field(default_factory=dict)
     given_fixes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     default: bool = False  # the profile commands use when none is named
+    compat: tuple[str, ...] = ()
+    warning_weights: Mapping[str, float] = field(default_factory=dict)
     task_timeout: float = 10.0
     import_timeout: float = 20.0
     total_timeout: float = 240.0
@@ -410,7 +427,7 @@ class Profile:
             return self
         absent = set(edition.absent)
         specs = tuple(s for s in self.specs if not set(qualnames(s)) <= absent)
-        specs = tuple(_without(s, absent) for s in specs)
+        specs = tuple(_squeezed(_without(s, absent), edition.squeezed) for s in specs)
         return dataclasses.replace(
             self, specs=specs, edition=edition,
             notebooks=self.notebooks if edition.notebooks is None else edition.notebooks)
@@ -423,6 +440,13 @@ class Profile:
     @property
     def renames(self) -> Mapping[str, Mapping[str, str]]:
         return self.edition.renames if self.edition else EMPTY
+
+    @property
+    def compat_shims(self) -> tuple[str, ...]:
+        """The compatibility shims this profile's (edition's) submissions are graded with."""
+        if self.edition is not None and self.edition.compat is not None:
+            return tuple(self.edition.compat)
+        return tuple(self.compat)
 
     # -- points
     def points(self) -> dict[str, float]:
@@ -444,6 +468,19 @@ class Profile:
 
     def max_points(self) -> float:
         return round(sum(self.points().values()) + sum(nb.points for nb in self.notebooks if nb.scored), 4)
+
+
+def _squeezed(spec, squeezed: Mapping[str, tuple[str, ...]]):
+    """A layer description accepting the squeezed shapes an edition's docstring states."""
+    from ..check.spec import LayerSpec, short_module
+
+    if not squeezed or not isinstance(spec, LayerSpec):
+        return spec
+    mod = short_module(spec.module)
+    extra = {b: tuple(squeezed[f"{mod}.{b}"]) for b in spec.backward if f"{mod}.{b}" in squeezed}
+    if not extra:
+        return spec
+    return dataclasses.replace(spec, squeezed={**spec.squeezed, **extra})
 
 
 def _without(spec, absent: set[str]):

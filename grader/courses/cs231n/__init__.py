@@ -50,6 +50,8 @@ EDITIONS = (
                     "named `dropout`",
         renames={"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}},
         edits=(Edit("cs231n/classifiers/fc_net.py", "dropout_keep_ratio", "dropout", count=4),),
+        # the docstring gives gamma and beta as (C,) where the notebook passes (1, C, 1, 1)
+        squeezed={"layers.spatial_groupnorm_backward": ("gamma", "beta")},
         notebooks=OFFICIAL_2018,
         evidence=Evidence(functions=A1_2021, arguments={"fc_net.FullyConnectedNet": ("dropout", "normalization")}),
     ),
@@ -116,4 +118,7 @@ PROFILE = Profile(
     total_points=100.0,
     accepted_mutants=ACCEPTED_MUTANTS,
     default=True,
+    # every edition until 2024 ran on numpy 1.x (2023-2024's requirements pin numpy 1.19.5): its code
+    # is graded as written (np.int, np.reshape(..., newshape=...), int() of a one-element array)
+    compat=("numpy1",),
 )

@@ -100,9 +100,6 @@ MUTANTS = (
             ("fc_net.FullyConnectedNet",), "gamma/beta are regularised"),
     Variant("conv_backward_ignores_stride", (Edit(L, _CONV_BWD_LOOP, _CONV_BWD_LOOP.replace("i * stride, j * stride", "i, j")),),
             ("layers.conv_backward_naive",), "correct at stride 1 but wrong at a larger stride"),
-    Variant("max_pool_backward_routes_all_maxima", (Edit(L, _POOL_ROUTE, """            top = window == window.max(axis=2, keepdims=True)  # every maximum
-            dwindow = top * dout[:, :, i, j][:, :, None]"""),),
-            ("layers.max_pool_backward_naive",), "every element equal to the max"),
     Variant("max_pool_backward_not_implemented", (Edit(L, _POOL_ROUTE, "            raise NotImplementedError"),),
             ("layers.max_pool_backward_naive",), "not implemented"),
     Variant("spatial_batchnorm_no_transpose", (
@@ -113,6 +110,44 @@ MUTANTS = (
         ("layers.spatial_batchnorm_forward", "layers.spatial_batchnorm_backward"), "channel axis last"),
     Variant("cnn_float_pad", (Edit(CNN, "pad = (filter_size - 1) // 2\n", "pad = (filter_size - 1) / 2\n"),),
             ("cnn.ThreeLayerConvNet",), "use //"),
+    Variant("max_pool_backward_overwrites_overlap", (Edit(L, "            dx[:, :, hs : hs + ph, ws : ws + pw] += dwindow.reshape(N, C, ph, pw)",
+                                                          "            dx[:, :, hs : hs + ph, ws : ws + pw] = dwindow.reshape(N, C, ph, pw)"),),
+            ("layers.max_pool_backward_naive",), "overlapping windows"),
+    Variant("max_pool_square_window", (Edit(L, "    W_out = 1 + (W - pw) // stride\n\n    out = np.empty((N, C, H_out, W_out), dtype=x.dtype)",
+                                            "    W_out = 1 + (W - ph) // stride\n\n    out = np.empty((N, C, H_out, W_out), dtype=x.dtype)"),
+                                       Edit(L, "            out[:, :, i, j] = x[:, :, hs : hs + ph, ws : ws + pw].max(axis=(2, 3))  # (N, C)",
+                                            "            out[:, :, i, j] = x[:, :, hs : hs + ph, ws : ws + ph].max(axis=(2, 3))  # (N, C)")),
+            ("layers.max_pool_forward_naive",), "non-square pooling window"),
+    Variant("max_pool_backward_crashes_on_ties", (Edit(L, _POOL_ROUTE, """            dwindow = np.zeros((N, C, ph * pw), dtype=dx.dtype)
+            for n in range(N):
+                for c in range(C):
+                    k = np.where(window[n, c] == window[n, c].max())[0]
+                    dwindow[n, c, int(k)] = dout[n, c, i, j]  # one maximum only: int() of several raises"""),),
+            ("layers.max_pool_backward_naive",), "tied maxima"),
+    Variant("conv_backward_crops_one_pixel", (Edit(L, "    dx = dx_pad[:, :, pad : pad + H, pad : pad + W]  # drop the padding",
+                                                   "    dx = dx_pad[:, :, 1:-1, 1:-1]  # drop the padding"),),
+            ("layers.conv_backward_naive",), "pad 2"),
+    Variant("conv_forward_square_output", (Edit(L, "    W_out = 1 + (W + 2 * pad - WW) // stride\n\n    x_pad",
+                                                "    W_out = 1 + (H + 2 * pad - HH) // stride\n\n    x_pad"),),
+            ("layers.conv_forward_naive",), "non-square input"),
+    Variant("batchnorm_backward_dgamma_column", (Edit(L, "    dgamma = (dout * x_hat).sum(axis=0)\n    dx_hat = dout * gamma  # (N, D)",
+                                                      "    dgamma = (dout * x_hat).sum(axis=0)[:, None]\n    dx_hat = dout * gamma  # (N, D)"),),
+            ("layers.batchnorm_backward",), "shape (5, 1), expected (5,)"),
+    Variant("batchnorm_test_forgets_gamma_beta", (Edit(L, """        x_hat = (x - running_mean) / np.sqrt(running_var + eps)  # (N, D)
+        out = gamma * x_hat + beta""", """        x_hat = (x - running_mean) / np.sqrt(running_var + eps)  # (N, D)
+        out = x_hat"""),),
+            ("layers.batchnorm_forward",), "forgets gamma and beta"),
+    Variant("batchnorm_running_var_with_eps", (
+        Edit(L, "        running_var = momentum * running_var + (1 - momentum) * var",
+             "        running_var = momentum * running_var + (1 - momentum) * (var + eps)"),),
+        ("layers.batchnorm_forward",), "plus eps"),
+    Variant("batchnorm_test_eps_outside_sqrt", (
+        Edit(L, "        x_hat = (x - running_mean) / np.sqrt(running_var + eps)  # (N, D)",
+             "        x_hat = (x - running_mean) / (np.sqrt(running_var) + eps)  # (N, D)"),),
+        ("layers.batchnorm_forward",), "eps outside the square root"),
+    Variant("cnn_square_images_only", (Edit(CNN, "        W_conv = W + 2 * pad - filter_size + 1\n",
+                                            "        W_conv = H + 2 * pad - filter_size + 1\n"),),
+            ("cnn.ThreeLayerConvNet",), "non-square images"),
 )
 
 ALTERNATIVES = (
@@ -153,7 +188,9 @@ ALTERNATIVES = (
 """),
         Edit(L, "dx = (gamma * istd / N) * (N * dout - dbeta - x_hat * dgamma)",
              "dx = gamma * istd * (dout - dout.mean(axis=0) - xc * istd**2 * (dout * xc).mean(axis=0))")),
-        ("layers.batchnorm_backward", "layers.batchnorm_backward_alt", "layers.spatial_batchnorm_backward"),
+        ("layers.batchnorm_backward", "layers.batchnorm_backward_alt", "layers.spatial_batchnorm_backward",
+         # other rounding: the gradient of a bias that batchnorm follows is zero up to rounding
+         "fc_net.FullyConnectedNet"),
     ),
     Variant("epsilon_inside_sqrt", (
         Edit(OPT, '/ (np.sqrt(cache) + config["epsilon"])', '/ np.sqrt(cache + config["epsilon"])'),
@@ -224,4 +261,64 @@ def conv_relu_forward(x, w, b, conv_param):'''),
 """)),
         ("fc_net.FullyConnectedNet", "solver.Solver"),
     ),
+    Variant("max_pool_backward_routes_all_maxima", (Edit(L, _POOL_ROUTE, """            top = window == window.max(axis=2, keepdims=True)  # every maximum
+            dwindow = top * dout[:, :, i, j][:, :, None]"""),),
+            ("layers.max_pool_backward_naive",), warning="every element equal to its maximum"),
+    Variant("max_pool_backward_shares_ties", (Edit(L, _POOL_ROUTE, """            top = window == window.max(axis=2, keepdims=True)  # every maximum, sharing the gradient
+            dwindow = top / top.sum(axis=2, keepdims=True) * dout[:, :, i, j][:, :, None]"""),),
+            ("layers.max_pool_backward_naive",), warning="shares each window's gradient equally"),
+    Variant("update_rules_in_place", (
+        Edit(OPT, "    next_w = w + v\n", "    w += v  # in place: the Solver keeps what is returned\n    next_w = w\n"),
+        Edit(OPT, '    next_w = w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])',
+             '    w -= config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"])\n    next_w = w'),
+        Edit(OPT, '    next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])',
+             '    w -= config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])\n    next_w = w')),
+        ("optim.sgd_momentum", "optim.rmsprop", "optim.adam", "solver.Solver")),
+    Variant("norm_gradients_keepdims", (
+        Edit(L, "    dbeta = dout.sum(axis=0)  # out = gamma * x_hat + beta\n    dgamma = (dout * x_hat).sum(axis=0)\n",
+             "    dbeta = dout.sum(axis=0, keepdims=True)  # (1, D)\n    dgamma = (dout * x_hat).sum(axis=0, keepdims=True)\n"),
+        Edit(L, "    dbeta = dout.sum(axis=0)  # (D,)\n    dgamma = (dout * x_hat).sum(axis=0)  # (D,)\n",
+             "    dbeta = dout.sum(axis=0, keepdims=True)  # (1, D)\n    dgamma = (dout * x_hat).sum(axis=0, keepdims=True)\n",
+             count=2)),
+        ("layers.batchnorm_backward", "layers.batchnorm_backward_alt", "layers.layernorm_backward",
+         "layers.spatial_batchnorm_backward", "layer_utils.conv_bn_relu_backward", "fc_net.FullyConnectedNet",
+         "solver.Solver"), warning="broadcasts the same way"),
+    Variant("batchnorm_running_in_place", (
+        Edit(L, "        running_mean = momentum * running_mean + (1 - momentum) * mu",
+             "        running_mean *= momentum  # in place: the very array stored in bn_param\n"
+             "        running_mean += (1 - momentum) * mu"),
+        Edit(L, "        running_var = momentum * running_var + (1 - momentum) * var",
+             "        running_var *= momentum\n        running_var += (1 - momentum) * var")),
+        ("layers.batchnorm_forward", "layers.spatial_batchnorm_forward", "fc_net.FullyConnectedNet")),
+    Variant("batchnorm_running_keepdims", (
+        Edit(L, "        mu = x.mean(axis=0)  # (D,)", "        mu = x.mean(axis=0, keepdims=True)  # (1, D)"),
+        Edit(L, "        var = (xc**2).mean(axis=0)  # (D,) biased variance", "        var = (xc**2).mean(axis=0, keepdims=True)  # (1, D)")),
+        ("layers.batchnorm_forward", "layers.spatial_batchnorm_forward", "fc_net.FullyConnectedNet"),
+        warning="broadcasts the same way"),
+    Variant("relu_backward_writes_into_dout", (Edit(L, "dx = dout * (x > 0)", "dout[x <= 0] = 0\n    dx = dout"),),
+            ("layers.relu_backward", "layer_utils.affine_relu_backward", "layer_utils.conv_relu_backward",
+             "layer_utils.conv_bn_relu_backward", "layer_utils.conv_relu_pool_backward", "fc_net.FullyConnectedNet",
+             "cnn.ThreeLayerConvNet"), warning="never reads again"),
+    Variant("numpy1_idioms", (
+        Edit(L, "    dx = (dout @ w.T).reshape(x.shape)  # (N, d_1, ..., d_k)",
+             "    dx = np.reshape(dout @ w.T, newshape=x.shape)  # numpy 1.x's keyword"),
+        Edit(L, "    H_out = 1 + (H + 2 * pad - HH) // stride\n    W_out = 1 + (W + 2 * pad - WW) // stride\n\n    x_pad",
+             "    H_out = np.int(1 + (H + 2 * pad - HH) / stride)\n    W_out = np.int(1 + (W + 2 * pad - WW) / stride)\n\n    x_pad"),
+        Edit(L, _POOL_ROUTE, """            dwindow = np.zeros((N, C, ph * pw), dtype=dx.dtype)
+            for n in range(N):
+                for c in range(C):
+                    k = np.where(window[n, c] == window[n, c].max())[0][:1]  # an array of one element
+                    dwindow[n, c, int(k)] = dout[n, c, i, j]""")),
+        ("layers.affine_backward", "layers.conv_forward_naive", "layers.max_pool_backward_naive")),
+    Variant("layers_return_lists", (
+        Edit(L, "    cache = (x, w, b)\n    return out, cache", "    cache = (x, w, b)\n    return [out, cache]"),
+        Edit(L, "    db = dout.sum(axis=0)  # (M,)\n", "    db = list(dout.sum(axis=0))  # a list of numbers\n"),
+        Edit(L, "    return dx, dw, db\n\n\ndef relu_forward", "    return [dx, dw, db]\n\n\ndef relu_forward")),
+        ("layers.affine_forward", "layers.affine_backward")),
+    Variant("groupnorm_gradients_as_documented_2018", (
+        Edit(L, "    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)  # (1, C, 1, 1)",
+             "    dbeta = dout.sum(axis=(0, 2, 3))  # (C,), as the 2018-2020 docstring states"),
+        Edit(L, "    dgamma = (dout * x_hat).sum(axis=(0, 2, 3), keepdims=True)  # (1, C, 1, 1)",
+             "    dgamma = (dout * x_hat).sum(axis=(0, 2, 3))  # (C,)")),
+        ("layers.spatial_groupnorm_backward",), editions=("2018-2020",)),
 )

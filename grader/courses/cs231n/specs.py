@@ -216,20 +216,36 @@ CONV_ARGS = (
 CONV_CASES = (
     Case("public", {"N": 2, "C": 3, "H": 4, "W": 4, "F": 3, "HH": 4, "WW": 4},
          {"conv_param": {"stride": 2, "pad": 1}}, visibility=VISIBLE, fixed=_conv_public),
-    Case("stride1", ({"N": 2, "C": 3, "H": 5, "W": 7, "F": 4, "HH": 3, "WW": 3},
-                     {"N": 3, "C": 2, "H": 6, "W": 5, "F": 3, "HH": 3, "WW": 3}),
+    Case("stride1", ({"N": 2, "C": 3, "H": 5, "W": 5, "F": 4, "HH": 3, "WW": 3},
+                     {"N": 3, "C": 2, "H": 6, "W": 6, "F": 3, "HH": 3, "WW": 3}),
          {"conv_param": {"stride": 1, "pad": 1}}),
-    Case("stride2", ({"N": 2, "C": 2, "H": 7, "W": 5, "F": 3, "HH": 3, "WW": 3},
-                     {"N": 2, "C": 3, "H": 5, "W": 9, "F": 2, "HH": 3, "WW": 3}),
+    Case("stride2", ({"N": 2, "C": 2, "H": 7, "W": 7, "F": 3, "HH": 3, "WW": 3},
+                     {"N": 2, "C": 3, "H": 5, "W": 5, "F": 2, "HH": 3, "WW": 3}),
          {"conv_param": {"stride": 2, "pad": 1}}),
-    Case("nonsquare", ({"N": 2, "C": 3, "H": 5, "W": 6, "F": 2, "HH": 2, "WW": 3},
-                       {"N": 3, "C": 2, "H": 4, "W": 7, "F": 3, "HH": 3, "WW": 2}),
-         {"conv_param": {"stride": 1, "pad": 1}}),
-    Case("stride3_pad2", {"N": 2, "C": 2, "H": 8, "W": 5, "F": 2, "HH": 3, "WW": 3},
-         {"conv_param": {"stride": 3, "pad": 2}}),
+    Case("pad0", {"N": 2, "C": 2, "H": 5, "W": 5, "F": 3, "HH": 3, "WW": 3},
+         {"conv_param": {"stride": 1, "pad": 0}}, edge="pad 0 (no padding)"),
+    Case("pad2", {"N": 2, "C": 2, "H": 5, "W": 5, "F": 2, "HH": 3, "WW": 3},
+         {"conv_param": {"stride": 1, "pad": 2}}, edge="pad 2"),
+    Case("stride3", {"N": 2, "C": 2, "H": 7, "W": 7, "F": 2, "HH": 3, "WW": 3},
+         {"conv_param": {"stride": 3, "pad": 1}}, edge="stride 3"),
+    Case("nonsquare_input", ({"N": 2, "C": 3, "H": 5, "W": 7, "F": 3, "HH": 3, "WW": 3},
+                             {"N": 3, "C": 2, "H": 8, "W": 4, "F": 2, "HH": 3, "WW": 3}),
+         {"conv_param": {"stride": 1, "pad": 1}}, edge="a non-square input (H != W)"),
+    Case("nonsquare_filter", ({"N": 2, "C": 3, "H": 5, "W": 5, "F": 2, "HH": 2, "WW": 3},
+                              {"N": 2, "C": 2, "H": 6, "W": 6, "F": 3, "HH": 3, "WW": 2}),
+         {"conv_param": {"stride": 1, "pad": 1}}, edge="non-square filters (HH != WW)"),
+    Case("N1", {"N": 1, "C": 1, "H": 4, "W": 4, "F": 1, "HH": 3, "WW": 3},
+         {"conv_param": {"stride": 1, "pad": 1}}, edge="a single example, channel and filter (N = C = F = 1)"),
     Case("float32", {"N": 2, "C": 3, "H": 5, "W": 5, "F": 3, "HH": 3, "WW": 3},
          {"conv_param": {"stride": 1, "pad": 1}}, dtype="float32"),
 )
+# What the assignment reads again after a call (docs/grading-policy.md): a layer's parameters
+# (training keeps them), a forward's x (the notebooks' numeric gradient checks call a forward
+# again and again on the same x; an affine layer's x may be the data itself, which a model's
+# gradient check reads again). Never read again after a backward: its dout, and the activations
+# it finds in its cache. Except batchnorm's: the notebook passes the same dout and cache to
+# batchnorm_backward and batchnorm_backward_alt.
+SCRATCH = ("dout", "x")
 POOL = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
 # ----------------------------------------------------------------------------- layers.py
@@ -244,10 +260,13 @@ LAYERS = (
             Case("kdim", ({"N": 3, "S": (4, 5, 3), "D": 60, "M": 7}, {"N": 5, "S": (3, 7), "D": 21, "M": 4},
                           {"N": 4, "S": (2, 3, 2, 3), "D": 36, "M": 5})),
             Case("2d", ({"N": 7, "S": (13,), "D": 13, "M": 5}, {"N": 9, "S": (11,), "D": 11, "M": 3})),
+            Case("N1", {"N": 1, "S": (2, 3), "D": 6, "M": 4}, edge="a single example (N = 1)"),
             Case("float32", {"N": 4, "S": (3, 5), "D": 15, "M": 6}, dtype="float32"),
         ),
         points={"affine_forward": 2, "affine_backward": 3},
         hints={"affine_backward": ("affine_dx_not_reshaped",)},
+        scratch={"affine_backward": ("dout",)},
+        cache={"affine_backward": ("x", "w", "b")},
     ),
     LayerSpec(
         module=LAYERS_MODULE, forward="relu_forward", backward=("relu_backward",),
@@ -260,6 +279,8 @@ LAYERS = (
         ),
         points={"relu_forward": 1, "relu_backward": 2},
         hints={"relu_backward": ("relu_mask",)},
+        scratch={"relu_backward": SCRATCH},
+        cache={"relu_backward": "x"},
     ),
     LayerSpec(
         module=LAYERS_MODULE, forward="batchnorm_forward", backward=("batchnorm_backward", "batchnorm_backward_alt"),
@@ -286,14 +307,17 @@ LAYERS = (
         ),
         points={"layernorm_forward": 2, "layernorm_backward": 3},
         hints={"layernorm_backward": ("ln_backward_terms",)},
+        scratch={"layernorm_backward": SCRATCH},
     ),
     LayerSpec(
         module=LAYERS_MODULE, forward="conv_forward_naive", backward=("conv_backward_naive",),
         args=CONV_ARGS, call=("x", "w", "b", "@conv_param"), grads=("x", "w", "b"), out_shape=_conv_out,
         cases=CONV_CASES,
         points={"conv_forward_naive": 4, "conv_backward_naive": 5},
-        hints={"conv_forward_naive": ("float_pad",), "conv_backward_naive": ("float_pad",)},
+        hints={"conv_forward_naive": ("float_pad",), "conv_backward_naive": ("pad_zero_slice", "float_pad")},
         across={"conv_forward_naive": ("stride_only",), "conv_backward_naive": ("stride_only",)},
+        scratch={"conv_backward_naive": SCRATCH},
+        cache={"conv_backward_naive": ("x", "w", "b", "@conv_param")},
     ),
     LayerSpec(
         module=LAYERS_MODULE, forward="max_pool_forward_naive", backward=("max_pool_backward_naive",),
@@ -302,13 +326,23 @@ LAYERS = (
             Case("public", {"N": 2, "C": 3, "H": 4, "W": 4}, {"pool_param": POOL}, visibility=VISIBLE,
                  fixed=_pool_public, numeric=False),
             Case("2x2", ({"N": 2, "C": 3, "H": 6, "W": 8}, {"N": 3, "C": 2, "H": 8, "W": 4}), {"pool_param": POOL}),
-            Case("overlap", {"N": 2, "C": 2, "H": 5, "W": 4},
-                 {"pool_param": {"pool_height": 3, "pool_width": 2, "stride": 1}}),
+            Case("nonsquare_pool", ({"N": 2, "C": 2, "H": 8, "W": 9}, {"N": 2, "C": 3, "H": 5, "W": 6}),
+                 {"pool_param": {"pool_height": 2, "pool_width": 3, "stride": 3}},
+                 edge="a non-square pooling window (pool_height != pool_width)"),
+            Case("stride_gap", {"N": 2, "C": 2, "H": 8, "W": 5}, {"pool_param": {"pool_height": 2, "pool_width": 2,
+                                                                                "stride": 3}},
+                 edge="a stride larger than the window (gaps between windows)"),
+            Case("overlap", {"N": 2, "C": 2, "H": 7, "W": 5}, {"pool_param": {"pool_height": 3, "pool_width": 3,
+                                                                             "stride": 2}},
+                 edge="overlapping windows (stride smaller than the window: dx must add up over the windows)"),
             Case("ties", {"N": 2, "C": 3, "H": 4, "W": 6}, {"pool_param": POOL}, numeric=False, compare=route_once,
-                 draw={"x": "ties"}),
+                 draw={"x": "ties"}, edge="windows holding tied maxima"),
+            Case("N1", {"N": 1, "C": 1, "H": 4, "W": 4}, {"pool_param": POOL}, edge="a single example and channel"),
             Case("float32", {"N": 2, "C": 2, "H": 4, "W": 6}, {"pool_param": POOL}, dtype="float32"),
         ),
         points={"max_pool_forward_naive": 2, "max_pool_backward_naive": 3},
+        scratch={"max_pool_backward_naive": SCRATCH},
+        cache={"max_pool_backward_naive": ("x", "@pool_param")},
     ),
     LayerSpec(
         module=LAYERS_MODULE, forward="spatial_batchnorm_forward", backward=("spatial_batchnorm_backward",),
@@ -323,6 +357,7 @@ LAYERS = (
         points={"spatial_batchnorm_forward": 2, "spatial_batchnorm_backward": 2},
         hints={"spatial_batchnorm_forward": ("spatial_bn_no_transpose",),
                "spatial_batchnorm_backward": ("spatial_bn_no_transpose",)},
+        scratch={"spatial_batchnorm_backward": SCRATCH},
         uses={"spatial_batchnorm_forward": ("layers.batchnorm_forward",),
               "spatial_batchnorm_backward": ("layers.batchnorm_backward", "layers.batchnorm_backward_alt")},
     ),
@@ -335,10 +370,14 @@ LAYERS = (
             Case("public", {"N": 2, "C": 6, "H": 4, "W": 5}, {"G": 2, "gn_param": {}}, visibility=VISIBLE,
                  fixed=_gn_public),
             Case("G3", ({"N": 3, "C": 6, "H": 3, "W": 5}, {"N": 2, "C": 9, "H": 3, "W": 3}), {"G": 3, "gn_param": {}}),
-            Case("G_equals_C", {"N": 2, "C": 4, "H": 3, "W": 3}, {"G": 4, "gn_param": {}}),
+            Case("G_equals_C", {"N": 2, "C": 4, "H": 3, "W": 3}, {"G": 4, "gn_param": {}}, edge="G = C (one channel "
+                                                                                              "per group)"),
+            Case("G1", {"N": 3, "C": 4, "H": 3, "W": 2}, {"G": 1, "gn_param": {}}, edge="G = 1 (one group of every "
+                                                                                        "channel)"),
             Case("float32", {"N": 2, "C": 4, "H": 4, "W": 4}, {"G": 2, "gn_param": {}}, dtype="float32"),
         ),
         points={"spatial_groupnorm_forward": 3, "spatial_groupnorm_backward": 3},
+        scratch={"spatial_groupnorm_backward": SCRATCH},
     ),
 )
 
@@ -351,8 +390,14 @@ LOSSES = tuple(
         cases=(
             Case("public", {"N": 50, "C": 10}, visibility=VISIBLE, fixed=_loss_public),
             Case("odd", ({"N": 7, "C": 5}, {"N": 9, "C": 3})),
+            Case("N1", {"N": 1, "C": 5}, edge="a single example (N = 1)"),
             Case("float32", {"N": 6, "C": 4}, dtype="float32"),
-        ) + ((Case("large_scores", {"N": 5, "C": 4}, scale={"x": 1000.0}, numeric=False),) if name == "softmax_loss" else ()),
+        # scores around 1000 (a diverging training run makes them): exp overflows unless the
+        # maximum is subtracted first, as the course notes ask; their spread stays small, so that
+        # the notes' own recipe (probabilities, then their log) does not underflow either
+        ) + ((Case("large_scores", {"N": 5, "C": 4}, shift={"x": 1000.0}, numeric=False,
+                   edge="scores around 1000 (as a diverging training run makes): exp overflows unless the maximum "
+                        "score is subtracted first, as the course notes ask"),) if name == "softmax_loss" else ()),
         points=2,
         hints=hints,
     )
@@ -394,6 +439,9 @@ LAYER_UTILS = (
         cases=(Case("public", {"N": 2, "S": (3, 4), "D": 12, "M": 10}, visibility=VISIBLE, fixed=_affine_relu_public),
                Case("random", _sandwich_hidden)),
         points={"affine_relu_forward": 0.5, "affine_relu_backward": 0.5},
+        scratch={"affine_relu_backward": ("dout",)},
+        compose={"affine_relu_forward": {"name": "affine_relu", "module": UTILS_MODULE},
+                 "affine_relu_backward": {"name": "affine_relu", "module": UTILS_MODULE}},
         uses={"affine_relu_forward": ("layers.affine_forward", "layers.relu_forward"),
               "affine_relu_backward": ("layers.affine_backward", "layers.relu_backward")},
     ),
@@ -404,6 +452,9 @@ LAYER_UTILS = (
                     fixed=_conv_relu_public),
                Case("random", _conv_small, {"conv_param": CONV1})),
         points={"conv_relu_forward": 0.5, "conv_relu_backward": 0.5},
+        scratch={"conv_relu_backward": ("dout",)},
+        compose={"conv_relu_forward": {"name": "conv_relu", "module": UTILS_MODULE},
+                 "conv_relu_backward": {"name": "conv_relu", "module": UTILS_MODULE}},
         uses={"conv_relu_forward": ("layers.relu_forward",), "conv_relu_backward": ("layers.relu_backward",)},
     ),
     LayerSpec(
@@ -415,6 +466,9 @@ LAYER_UTILS = (
                     fixed=_conv_bn_relu_public),
                Case("random", _conv_small, {"conv_param": CONV1, "bn_param": TRAIN})),
         points={"conv_bn_relu_forward": 0.5, "conv_bn_relu_backward": 0.5},
+        scratch={"conv_bn_relu_backward": ("dout",)},
+        compose={"conv_bn_relu_forward": {"name": "conv_bn_relu", "module": UTILS_MODULE},
+                 "conv_bn_relu_backward": {"name": "conv_bn_relu", "module": UTILS_MODULE}},
         uses={"conv_bn_relu_forward": ("layers.spatial_batchnorm_forward", "layers.relu_forward"),
               "conv_bn_relu_backward": ("layers.spatial_batchnorm_backward", "layers.relu_backward")},
     ),
@@ -426,6 +480,9 @@ LAYER_UTILS = (
                     visibility=VISIBLE, fixed=_conv_relu_pool_public),
                Case("random", _conv_small, {"conv_param": CONV1, "pool_param": POOL})),
         points={"conv_relu_pool_forward": 0.5, "conv_relu_pool_backward": 0.5},
+        scratch={"conv_relu_pool_backward": ("dout",)},
+        compose={"conv_relu_pool_forward": {"name": "conv_relu_pool", "module": UTILS_MODULE},
+                 "conv_relu_pool_backward": {"name": "conv_relu_pool", "module": UTILS_MODULE}},
         uses={"conv_relu_pool_forward": ("layers.relu_forward",), "conv_relu_pool_backward": ("layers.relu_backward",)},
     ),
 )
@@ -511,7 +568,8 @@ MODELS = (
                         input_shape=(3, 8, 8), N=4, classes=5, regs=(0.0, 0.5)),
             ModelConfig("odd", {"input_dim": (2, 10, 6), "num_filters": 4, "filter_size": 5, "hidden_dim": 6,
                                 "num_classes": 4, "weight_scale": 1e-1, "dtype": "float64"},
-                        input_shape=(2, 10, 6), N=3, classes=4, regs=(0.0, 0.5)),
+                        input_shape=(2, 10, 6), N=3, classes=4, regs=(0.0, 0.5),
+                        edge="non-square images (H != W) and a 5x5 filter"),
             ModelConfig("float32", {"input_dim": (3, 6, 6), "num_filters": 2, "filter_size": 3, "hidden_dim": 5,
                                     "num_classes": 3, "weight_scale": 1e-1},
                         input_shape=(3, 6, 6), N=3, classes=3, dtype="float32"),

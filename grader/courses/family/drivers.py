@@ -112,3 +112,76 @@ def solver_train(ctx, params, arrays):
                 info[label] = type(exc).__name__
     result["info"] = info
     return result
+
+
+# ----------------------------------------------------------------------------- compositions
+# The given sandwich layers (layer_utils.py), composed from the callees as the student's own
+# module sees them: evidence that a sandwich failing with its callees is their failure only.
+
+
+def _callees(ctx, comp):
+    return _module(ctx, comp["module"])
+
+
+def _compose(forward_chain, backward_chain):
+    def forward(ctx, comp, args):
+        m = _callees(ctx, comp)
+        return forward_chain(m, *args)
+
+    def backward(ctx, comp, dout, cache):
+        return backward_chain(_callees(ctx, comp), dout, cache)
+
+    return {"forward": forward, "backward": backward}
+
+
+def _affine_relu_f(m, x, w, b):
+    a, _ = m.affine_forward(x, w, b)
+    return m.relu_forward(a)[0]
+
+
+def _affine_relu_b(m, dout, cache):
+    fc_cache, relu_cache = cache
+    return m.affine_backward(m.relu_backward(dout, relu_cache), fc_cache)
+
+
+def _conv_relu_f(m, x, w, b, conv_param):
+    a, _ = m.conv_forward_fast(x, w, b, conv_param)
+    return m.relu_forward(a)[0]
+
+
+def _conv_relu_b(m, dout, cache):
+    conv_cache, relu_cache = cache
+    return m.conv_backward_fast(m.relu_backward(dout, relu_cache), conv_cache)
+
+
+def _conv_bn_relu_f(m, x, w, b, gamma, beta, conv_param, bn_param):
+    a, _ = m.conv_forward_fast(x, w, b, conv_param)
+    an, _ = m.spatial_batchnorm_forward(a, gamma, beta, bn_param)
+    return m.relu_forward(an)[0]
+
+
+def _conv_bn_relu_b(m, dout, cache):
+    conv_cache, bn_cache, relu_cache = cache
+    da, dgamma, dbeta = m.spatial_batchnorm_backward(m.relu_backward(dout, relu_cache), bn_cache)
+    dx, dw, db = m.conv_backward_fast(da, conv_cache)
+    return dx, dw, db, dgamma, dbeta
+
+
+def _conv_relu_pool_f(m, x, w, b, conv_param, pool_param):
+    a, _ = m.conv_forward_fast(x, w, b, conv_param)
+    s, _ = m.relu_forward(a)
+    return m.max_pool_forward_fast(s, pool_param)[0]
+
+
+def _conv_relu_pool_b(m, dout, cache):
+    conv_cache, relu_cache, pool_cache = cache
+    ds = m.max_pool_backward_fast(dout, pool_cache)
+    return m.conv_backward_fast(m.relu_backward(ds, relu_cache), conv_cache)
+
+
+COMPOSITIONS.update(
+    affine_relu=_compose(_affine_relu_f, _affine_relu_b),
+    conv_relu=_compose(_conv_relu_f, _conv_relu_b),
+    conv_bn_relu=_compose(_conv_bn_relu_f, _conv_bn_relu_b),
+    conv_relu_pool=_compose(_conv_relu_pool_f, _conv_relu_pool_b),
+)

@@ -121,6 +121,19 @@ def float_pad(ev: Evidence) -> str | None:
 
 
 @_hint
+def pad_zero_slice(ev: Evidence) -> str | None:
+    """dx cropped with [pad:-pad], which is empty when pad is 0 (-0 is 0)."""
+    pad = ((ev.params.get("values") or {}).get("conv_param") or {}).get("pad")
+    x = ev.arrays.get("x")
+    if pad == 0 and x is not None:
+        got = ev.actual.get("dx")
+        if (got is not None and 0 in np.shape(got)) or re.search(r"shape \(\d+, ?0|\(\d+, ?\d+, ?0, ?0\)", ev.error or ""):
+            return ("dx is cropped with [pad:-pad], which is empty when pad is 0 (-0 is 0): crop with "
+                    "[pad:pad + H, pad:pad + W]")
+    return None
+
+
+@_hint
 def svm_correct_class(ev: Evidence) -> str | None:
     a, e = ev.actual.get("loss"), ev.expected.get("loss")
     if ev.key == "loss" and a is not None and e is not None and abs(float(a) - float(e) - 1.0) < 1e-6:
