@@ -9,6 +9,7 @@ explain a failure: they never change a score. A course's classic bugs are its pr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 

@@ -332,9 +332,13 @@ def explain(b: Builder, verdicts: dict[str, Verdict]) -> None:
         rows = [(d, verdicts[d.name]) for d in defs if d.name in verdicts and d.kind == "value"]
         if any(v.status == "passed" for _d, v in rows):
             for d, v in rows:
-                if d.edge and v.status != "passed" and "Likely bug" not in v.output:
-                    v.output += (f". Likely bug: right on the other cases but wrong at this edge, which the notebooks "
-                                 f"do not test: {d.edge}")
+                if not d.edge or v.status == "passed":
+                    continue
+                edge = f"right on the other cases but wrong at this edge, which the notebooks do not test: {d.edge}"
+                if "Likely bug" not in v.output:
+                    v.output += f". Likely bug: {edge}"
+                elif "(generated mutant" in v.output:  # a mutant's signature says less than the edge does
+                    v.output += f"; {edge}"
         names = b.across.get(fn, ())
         if not names:
             continue
