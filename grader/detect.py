@@ -29,9 +29,11 @@ class Detection:
     edition: str | None
     evidence: list[str] = field(default_factory=list)
     candidates: list[tuple[str, str | None, float]] = field(default_factory=list)  # (profile, edition, score)
+    from_kit: bool = False  # the submission carries this project's kit (public_checks/ names the profile)
 
     def as_json(self, detected: bool = True) -> dict:
         return {"profile": self.profile, "edition": self.edition, "detected": detected, "evidence": self.evidence,
+                "from_kit": self.from_kit,
                 "candidates": [{"profile": p, "edition": e, "score": s} for p, e, s in self.candidates[:6]]}
 
 
@@ -201,4 +203,5 @@ def detect(root: Path, profiles, *, within: str | None = None) -> Detection:
         return Detection(None, None, ["no package of any known course was found"])
     candidates.sort(key=lambda c: -c[0])
     best = candidates[0]
-    return Detection(best[1], best[2], best[3], [(c[1], c[2], c[0]) for c in candidates])
+    return Detection(best[1], best[2], best[3], [(c[1], c[2], c[0]) for c in candidates],
+                     from_kit=kit is not None and kit == best[1] and best[2] is None)

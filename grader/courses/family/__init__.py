@@ -1,14 +1,18 @@
 """What the courses of the CS231n assignment-2 family share: their classic bugs (hints), named
 checks and the drivers those run in the sandbox, how their scored models are rebuilt, CIFAR-10,
-and the kit README. A course profile registers what it uses; nothing here is used unregistered.
+the kit README and the stand-ins old notebooks import. A course profile registers what it uses; nothing here is used unregistered.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from .checks import CHECKS as FAMILY_CHECKS
 from .checks import DRIVERS
 from .hints import HINTS as FAMILY_HINTS
 
 FAMILY_DRIVERS = (DRIVERS,)
+# Stand-ins the official kits' notebooks import (past.builtins, future, google.colab): see kernel/README.md.
+FAMILY_KERNEL_PATH = (Path(__file__).resolve().parent / "kernel",)
 
-__all__ = ["FAMILY_CHECKS", "FAMILY_DRIVERS", "FAMILY_HINTS"]
+__all__ = ["FAMILY_CHECKS", "FAMILY_DRIVERS", "FAMILY_HINTS", "FAMILY_KERNEL_PATH"]
