@@ -359,7 +359,10 @@ async def _execute(nb, params, home, workdir, record):
 
     record["kernel"] = "starting"
     try:
-        async with client.async_setup_kernel(env=env):
+        # cleanup_kc: shut the kernel down when the notebook is done (nbclient keeps a kernel it
+        # did not create alive otherwise: each notebook's kernel, its data and any loop it is stuck
+        # in, would live on beside the next notebook's until the child ends)
+        async with client.async_setup_kernel(env=env, cleanup_kc=True):
             record["kernel"] = "running"
             record["startup_seconds"] = round(time.monotonic() - started, 3)
             count = 0

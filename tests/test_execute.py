@@ -567,3 +567,13 @@ def test_the_course_requirements_are_all_available_to_the_kernel():
     assert {"imageio", "PIL", "past.builtins", "google.colab"} <= set(prof.requirements)
     assert missing_requirements(prof) == []
     assert missing_requirements(dataclasses.replace(prof, requirements=("no_such_module_xyz",))) == ["no_such_module_xyz"]
+
+
+def test_each_notebooks_kernel_is_shut_down_before_the_next_notebook_runs(tmp_path):
+    first = ["import os\nopen(os.path.join(os.environ['HOME'], 'kernel.pid'), 'w').write(str(os.getpid()))"]
+    second = ["import os\npid = int(open(os.path.join(os.environ['HOME'], 'kernel.pid')).read())\n"
+              "try:\n    os.kill(pid, 0)\n    print('previous kernel alive')\n"
+              "except ProcessLookupError:\n    print('previous kernel gone')"]
+    specs = [fc_spec("A.ipynb", variable=None, formula=None), fc_spec("B.ipynb", variable=None, formula=None)]
+    grade(submission(tmp_path / "s", {"A.ipynb": first, "B.ipynb": second}), tmp_path, profile(specs))
+    assert texts(executed(tmp_path, "B.ipynb").cells[0]) == "previous kernel gone\n"
