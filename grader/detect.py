@@ -111,8 +111,8 @@ def _expectations(profile, edition) -> dict[tuple, bool]:
     out = {f: _observe(f, ref, files, ref_pkg) for f in _features(profile)}
     if edition is None:
         return out
-    for q in edition.absent:
-        out[("def", q)] = False
+    # edition.absent is what the edition does not grade; whether its code still defines it (2025's
+    # kit ships optim.py solved) is for the evidence to say
     for cls, names in edition.renames.items():
         for canonical, renamed in names.items():
             out[("arg", cls, canonical)] = False
