@@ -77,24 +77,28 @@ def _skip_dir(name: str) -> bool:
 
 def find_notebook(root: Path, file: str, near: Path | None = None) -> Path | None:
     """The submission's copy of `file`: the one beside the package (`near`) if there, else the
-    shallowest (then first by name); an exact name wins over a case-insensitive match."""
+    shallowest (then first by name); an exact name wins over a case-insensitive match, which
+    wins over a notebook whose name contains it (a renamed copy: Q1_FullyConnectedNets.ipynb)."""
     root = Path(root)
-    exact, loose = [], []
+    exact, loose, renamed = [], [], []
+    stem = file.lower()[:-6] if file.lower().endswith(".ipynb") else file.lower()
+    inside = re.compile(rf"(^|[^a-z]){re.escape(stem)}([^a-z]|$)")  # as a word of the name
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d))
         for name in filenames:
             p = Path(dirpath) / name
-            if name.lower() != file.lower() or not stat.S_ISREG(p.lstat().st_mode):
+            low = name.lower()
+            if not low.endswith(".ipynb") or not inside.search(low[:-6]) or not stat.S_ISREG(p.lstat().st_mode):
                 continue
-            (exact if name == file else loose).append(p)
-    for group in (exact, loose):
+            (exact if name == file else loose if low == file.lower() else renamed).append(p)
+    for group in (exact, loose, renamed):
         if not group:
             continue
         if near is not None:
             for p in group:
                 if p.parent == Path(near):
                     return p
-        return min(group, key=lambda p: (len(p.relative_to(root).parts), str(p)))
+        return min(group, key=lambda p: (len(p.relative_to(root).parts), len(p.name), str(p)))
     return None
 
 

@@ -102,6 +102,11 @@ def test_find_notebook_beside_the_package_first_checkpoints_ignored(tmp_path):
     assert find_notebook(tmp_path, "T.ipynb", None) == tmp_path / "a" / "T.ipynb"
     assert find_notebook(tmp_path, "t.IPYNB", None) == tmp_path / "a" / "T.ipynb"
     assert find_notebook(tmp_path, "U.ipynb", None) is None
+    write_notebook(tmp_path / "b" / "Q5_PyTorch.ipynb", ["4"])
+    write_notebook(tmp_path / "b" / "Q5_PyTorch_old_copy.ipynb", ["5"])
+    assert find_notebook(tmp_path, "PyTorch.ipynb", None) == tmp_path / "b" / "Q5_PyTorch.ipynb"  # renamed
+    assert find_notebook(tmp_path, "T.ipynb", None) == tmp_path / "a" / "T.ipynb"  # the exact name first
+    assert find_notebook(tmp_path, "Torch.ipynb", None) is None  # a name is matched as a word of another
 
 
 # ----------------------------------------------------------------------------- locked cells
