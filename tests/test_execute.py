@@ -21,7 +21,7 @@ from grader.courses import get_profile
 from grader.courses.family.cifar10 import DataError
 from grader.courses.family.cifar10 import locate as locate_cifar
 from grader.courses.family.cifar10 import staged_folder
-from grader.execute import NotebookRun, _collect, find_notebook, load_notebook, resolve_spec
+from grader.execute import NotebookRun, _collect, find_notebook, load_notebook, prepare, resolve_spec
 from grader.grade import grade_submission
 from grader.integrity import Origin, checksum, load_manifest, locked_cells, restore_locked
 
@@ -582,3 +582,38 @@ def test_each_notebooks_kernel_is_shut_down_before_the_next_notebook_runs(tmp_pa
     specs = [fc_spec("A.ipynb", variable=None, formula=None), fc_spec("B.ipynb", variable=None, formula=None)]
     grade(submission(tmp_path / "s", {"A.ipynb": first, "B.ipynb": second}), tmp_path, profile(specs))
     assert texts(executed(tmp_path, "B.ipynb").cells[0]) == "previous kernel gone\n"
+
+
+def test_a_kit_notebook_saved_by_colab_or_vs_code_is_still_the_kits(tmp_path):
+    """Colab writes nbformat 4.0 (no cell ids: its own in the cell metadata) and its state; VS
+    Code writes 4.2 with widget state; both keep the notebook's other metadata, and attachments."""
+    from grader.courses import get_profile as profile_named
+
+    prof = profile_named("cs231n")
+    entries = load_manifest(kit=KIT)
+    for minor, extra in ((0, {"colab": {"provenance": []}, "accelerator": "GPU"}),
+                         (2, {"vscode": {"interpreter": {"hash": "ab12"}},
+                              "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}})):
+        raw = json.loads((KIT / "Dropout.ipynb").read_text())
+        raw["nbformat_minor"] = minor
+        raw["metadata"].update(extra)
+        for k, cell in enumerate(raw["cells"]):
+            cell.pop("id")
+            if minor == 0:
+                cell["metadata"]["id"] = f"colab{k}"
+        raw["cells"][0]["attachments"] = {"a.png": {"image/png": "iVBORw0KGgo="}}
+        root = tmp_path / f"s{minor}"
+        root.mkdir()
+        (root / "Dropout.ipynb").write_text(json.dumps(raw))
+        run = NotebookRun(prof.master_spec("Dropout.ipynb"), "pending")
+        nb = prepare(run, root, None, prof.notebook_settings, entries, prof)
+        assert run.origin.ours and "its metadata names cs231n's kit notebook Dropout.ipynb" in run.origin.evidence
+        assert run.repairs == [] and run.spec == prof.master_spec("Dropout.ipynb")
+        assert nb.nbformat_minor == 5 and len({c.id for c in nb.cells}) == len(nb.cells)
+        nbformat.validate(nb)
+        del raw["metadata"]["grader"]  # metadata lost too: the locked cells still tell
+        (root / "Dropout.ipynb").write_text(json.dumps(raw))
+        run = NotebookRun(prof.master_spec("Dropout.ipynb"), "pending")
+        prepare(run, root, None, prof.notebook_settings, entries, prof)
+        n = len(entries["Dropout.ipynb"])
+        assert run.origin.ours and f"{n} of the kit's {n} locked cells" in run.origin.evidence
