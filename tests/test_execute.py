@@ -31,7 +31,7 @@ MASTERS = get_profile("cs231n").paths.notebooks
 
 def child_data_folder(src):
     return staged_folder(get_profile("cs231n"), "cs231n.data_utils", src)
-from grader.results import validate
+from grader.results import render_table, validate
 from grader.sandbox import TaskResult
 
 MODEL_CELL = ("from cs231n.classifiers.fc_net import FullyConnectedNet\n"
@@ -448,6 +448,9 @@ def test_an_official_notebook_runs_untouched_scored_as_its_edition_says(tmp_path
     assert report["origin"] == "other" and report["executed"] and report["failed_cells"] == []
     assert report["scored"]["points"] == 3.0 and report["scored"]["score"] == 3.0
     assert report["locked_cells_restored"] is None
+    line = render_table(results).splitlines()[-1]
+    assert line.startswith("notebook T.ipynb: not the kit's (run untouched), 2/2 cells ran, none failed; accuracy 0.")
+    assert line.endswith(" -> 3/3")
 
 
 def test_the_same_notebook_made_from_the_kit_is_checked_and_scored_as_the_master(tmp_path):
