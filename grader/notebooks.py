@@ -404,10 +404,11 @@ def _mentions(text: str, name: str) -> bool:
 
 
 def stated_targets(master: Master, spec) -> list[tuple[int, float, str]]:
-    """(cell index, percent, the words) of every accuracy target the notebook states for the
-    model `spec` scores: in the cells that name its variable, a percentage of `spec.split`
-    accuracy in the text ("at least 50% validation accuracy", "50% accuracy on the validation
-    set") and the threshold of a `report_min("... validation accuracy", value, 0.5)` check."""
+    """(cell index, percent, the words) of every accuracy target the notebook states to students
+    for the model `spec` scores: in the cells that name its variable (not the hidden notes and
+    sample answers, which may quote results), a percentage of `spec.split` accuracy in the text
+    ("at least 50% validation accuracy", "50% accuracy on the validation set") and the threshold
+    of a `report_min("... validation accuracy", value, 0.5)` check."""
     if not spec or not spec.variable:
         return []
     split = re.escape(spec.split)
@@ -417,7 +418,7 @@ def stated_targets(master: Master, spec) -> list[tuple[int, float, str]]:
     found = []
     for k in range(len(master.cells)):
         source = master.source(k)
-        if not _mentions(source, spec.variable):
+        if not _mentions(source, spec.variable) or {HIDDEN, SOLUTION} & set(master.tags(k)):
             continue
         if master.cell_type(k) == "code":
             for m in check.finditer(source):

@@ -273,3 +273,14 @@ def test_cli_normalize_rewrites_and_reports(masters):
     assert result.exit_code == 0 and "Dropout.ipynb: outputs cleared in 1 cell" in result.output
     assert raw(path)["cells"][4]["outputs"] == []
     assert path.read_bytes() == (MASTERS / "Dropout.ipynb").read_bytes()
+
+
+def test_results_quoted_in_hidden_notes_and_sample_answers_are_not_targets(masters):
+    path = masters / "Dropout.ipynb"
+    nb = raw(path)
+    note = next(c for c in nb["cells"] if "hidden" in c["metadata"].get("tags", []))
+    note["source"] = "With the reference, `best_model` reaches 62.7% validation accuracy."
+    answer = next(c for c in nb["cells"] if "solution" in c["metadata"].get("tags", []))
+    answer["source"] = "My best_model got 58% validation accuracy."
+    save(path, nb)
+    assert notebooks.check(PROFILE, [path]) == []
