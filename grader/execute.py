@@ -20,7 +20,8 @@ The data for the child: the profile's data set stages a folder of what the noteb
 (for CIFAR-10, the training batches and a stand-in test batch), copied into the working copy
 (and linked where official notebooks look for it, Dataset.links), while the images the parent
 scores on (grader.score) stay out of the child's sight. The kernel also gets the profile's
-kernel_path (stand-ins for the dead packages old notebooks import) at the end of its path.
+kernel_path (stand-ins for the dead packages old notebooks import) at the end of its path, and
+the images beside the submitted notebook (the official kits' notebook_images/) beside it again.
 
 Nothing here imports or evaluates student code: notebooks are parsed as JSON, results come
 back as float64 arrays and small JSON through the sandbox.
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 DRIVER = Path(__file__).with_name("nbdriver.py")
 NOTEBOOK_FOLDER = "_notebooks"  # in the workdir: the notebooks as they will run
 KERNEL_FOLDER = "_kernel"  # in the workdir: the profile's kernel_path folders, appended to the kernel's path
+ASSET_FOLDER = "_assets"  # in the workdir: the images beside the submitted notebooks, linked beside them again
+ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg"}
+ASSET_DEPTH, MAX_ASSETS, MAX_ASSET_BYTES, MAX_ASSETS_BYTES = 3, 200, 5 << 20, 50 << 20
 SKIP_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 MARGIN = 60.0  # seconds the parent waits beyond the driver's own deadlines
 ACCURACY_LINE = re.compile(r"accura", re.IGNORECASE)
@@ -355,6 +359,31 @@ def _with_ids(nb) -> None:
     nb.nbformat, nb.nbformat_minor = 4, max(int(nb.get("nbformat_minor") or 0), 5)
 
 
+def copy_assets(folder: Path, dest: Path) -> list[str]:
+    """Copy the images beside a submitted notebook (and in the folders under it, e.g.
+    notebook_images/ or cs231n/notebook_images/, which official notebooks open) into dest;
+    returns their paths relative to the notebook's folder. Only image files, within caps; the
+    data set's folders and links are skipped."""
+    found, total = [], 0
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        depth = len(here.relative_to(folder).parts)
+        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d) and d != "datasets" and depth < ASSET_DEPTH)
+        for name in sorted(filenames):
+            p = here / name
+            if Path(name).suffix.lower() not in ASSET_SUFFIXES or not stat.S_ISREG(p.lstat().st_mode):
+                continue
+            size = p.stat().st_size
+            if size > MAX_ASSET_BYTES or total + size > MAX_ASSETS_BYTES or len(found) >= MAX_ASSETS:
+                continue
+            rel = p.relative_to(folder).as_posix()
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dest / rel)
+            found.append(rel)
+            total += size
+    return found
+
+
 def missing_requirements(profile) -> list[str]:
     """The modules of profile.requirements that neither this Python (which the kernel runs) nor
     the profile's kernel_path provides."""
@@ -424,6 +453,12 @@ def run_notebooks(
         dest = work / KERNEL_FOLDER / str(k)
         shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.md"))
         kernel_path.append(dest.relative_to(work).as_posix())
+    assets: dict[Path, tuple[str, list[str]]] = {}  # the notebooks' folders -> (copy in the workdir, files)
+    for run, _ in ready:
+        folder = (Path(root) / run.source).parent
+        if folder not in assets:
+            base = f"{ASSET_FOLDER}/{len(assets)}"
+            assets[folder] = (base, copy_assets(folder, work / base))
     export = {"attributes": sorted({a for m in profile.models.values() for a in m.attributes}),
               "state": sorted({a for m in profile.models.values() for a in m.state})}
     tasks = []
@@ -436,6 +471,8 @@ def run_notebooks(
             "data": profile.dataset.folder,
             "data_env": profile.dataset.env,
             "data_links": list(profile.dataset.links),
+            "assets": list(assets[(Path(root) / run.source).parent][1]),
+            "asset_folder": assets[(Path(root) / run.source).parent][0],
             "kernel_path": kernel_path,
             "export": export,
             "env": dict(settings.env),

@@ -157,10 +157,10 @@ def _kernel_env(params, home, workdir, data_dir):
 
 
 def _link_into(run_dir, rel, target):
-    """Make run_dir/rel a link to target, for notebooks that hard-code where the data is (the
-    official kits' cs231n/datasets/cifar-10-batches-py). A linked folder on the way (a course
-    package) becomes a real folder of links to its entries, so nothing is written into the
-    read-only working copy."""
+    """Make run_dir/rel a link to target, for notebooks that hard-code where their files are
+    (the official kits' cs231n/datasets/cifar-10-batches-py, cs231n/notebook_images/). A linked
+    folder on the way (a course package) becomes a real folder of links to its entries, so
+    nothing is written into the read-only working copy."""
     parts = [p for p in rel.split("/") if p]
     if not parts or any(p in (".", "..") for p in parts) or os.path.isabs(rel):
         return
@@ -319,6 +319,8 @@ async def _execute(nb, params, home, workdir, record):
     for link in params.get("data_links") or ():
         if data_dir:
             _link_into(run_dir, str(link), data_dir)
+    for rel in params.get("assets") or ():  # the images beside the submitted notebook
+        _link_into(run_dir, str(rel), os.path.join(workdir, str(params["asset_folder"]), str(rel)))
     env = _kernel_env(params, home, workdir, data_dir)
     for key in ("JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
         os.makedirs(env[key], exist_ok=True)

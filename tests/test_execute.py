@@ -539,8 +539,18 @@ with open(os.path.join(d, 'data_batch_1'), 'rb') as f:
 print('batch', len(batch['labels']), open(os.path.join(d, 'test_batch'), 'rb').read() == open(os.path.join(d, 'data_batch_5'), 'rb').read())"""
 
 
+IMAGES = """from imageio import imread
+print(imread('notebook_images/kitten.png').shape, imread('cs231n/notebook_images/puppy.png').shape)"""
+
+
 def test_an_official_colab_notebook_runs_as_it_is(tmp_path):
-    root = submission(tmp_path / "s", {"T.ipynb": [COLAB_SETUP, OLD_IMPORTS, HARD_CODED_DATA]}, ours=False)
+    import imageio.v2 as imageio
+    import numpy as np
+
+    root = submission(tmp_path / "s", {"T.ipynb": [COLAB_SETUP, OLD_IMPORTS, HARD_CODED_DATA, IMAGES]}, ours=False)
+    for rel, shape in (("notebook_images/kitten.png", (4, 6, 3)), ("cs231n/notebook_images/puppy.png", (5, 2, 3))):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        imageio.imwrite(root / rel, np.zeros(shape, dtype=np.uint8))
     raw = json.loads((root / "T.ipynb").read_text())  # as Colab saves it: nbformat 4.0, its ids in the metadata
     raw["nbformat_minor"] = 0
     for k, cell in enumerate(raw["cells"]):
@@ -550,12 +560,13 @@ def test_an_official_colab_notebook_runs_as_it_is(tmp_path):
     (root / "T.ipynb").write_text(json.dumps(raw))
     results = grade(root, tmp_path, profile([fc_spec(variable=None, formula=None)]))
     run = by_name(results)["notebook.T"]
-    assert run["status"] == "passed" and "3 of 3 code cells ran" in run["output"], run["output"]
+    assert run["status"] == "passed" and "4 of 4 code cells ran" in run["output"], run["output"]
     nb = executed(tmp_path)
     assert "[grader] Google Drive is not available while grading" in texts(nb.cells[0])
     assert texts(nb.cells[1]) == "old imports ok [0, 1, 2]\n"
     assert texts(nb.cells[2]) == "batch 20 True\n"  # the staged batches, the stand-in test batch
-    assert [c.id for c in nb.cells] == ["colab0", "colab1", "colab2"]
+    assert texts(nb.cells[3]).startswith("(4, 6, 3) (5, 2, 3)\n")  # the images beside the notebook, in its package
+    assert [c.id for c in nb.cells] == ["colab0", "colab1", "colab2", "colab3"]
 
 
 def test_a_failing_colab_cell_is_reported_and_the_run_goes_on(tmp_path):
