@@ -191,6 +191,69 @@ def build_template_command(profile: str | None, edition: str | None, reference: 
     sys.exit(EXIT_OK)
 
 
+@cli.group("notebooks")
+def notebooks_group() -> None:
+    """Check and normalize a course's master notebooks (the .ipynb files an instructor edits)."""
+
+
+@notebooks_group.command("check")
+@click.option("--profile", default=None, help=PROFILE_HELP)
+@click.argument("notebooks", nargs=-1, type=click.Path(path_type=Path))
+def notebooks_check(profile: str | None, notebooks: tuple[Path, ...]) -> None:
+    """Check NOTEBOOKS [the course's master notebooks]: valid nbformat, solution markers balanced
+    and only in cells that may hold solutions, known tags, unique cell ids, no outputs, the same
+    setup cell in every notebook, accuracy targets as the profile scores them.
+
+    Each problem names the notebook, the cell's index and id; exit 1 when there is any.
+    """
+    from .notebooks import check, master_paths
+
+    prof = _profile(profile)
+    problems = check(prof, list(notebooks) or None)
+    checked = len(notebooks) or len(master_paths(prof))
+    for problem in problems:
+        click.echo(str(problem))
+    fixable = sum(p.fixable for p in problems)
+    if problems:
+        hint = f"; {fixable} fixed by `grader notebooks normalize`" if fixable else ""
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {checked} notebook"
+                   f"{'s' if checked != 1 else ''}{hint}")
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{checked} notebook{'s' if checked != 1 else ''} of {prof.name} checked: no problems")
+    sys.exit(EXIT_OK)
+
+
+@notebooks_group.command("normalize")
+@click.option("--profile", default=None, help=PROFILE_HELP)
+@click.option("--dry-run", is_flag=True, help="Say what would change; write nothing.")
+@click.argument("notebooks", nargs=-1, type=click.Path(path_type=Path))
+def notebooks_normalize(profile: str | None, dry_run: bool, notebooks: tuple[Path, ...]) -> None:
+    """Rewrite NOTEBOOKS [the course's master notebooks] as masters are committed: outputs and
+    execution counts cleared, editor metadata dropped, nbformat 4.5. Every cell keeps its id; a
+    cell without one gets a new one (never its neighbours'), or the kit's id of a locked cell
+    with its exact text.
+    """
+    from .notebooks import NotebookError, master_paths, normalize
+
+    prof = _profile(profile)
+    paths = list(notebooks) or master_paths(prof)
+    if not paths:
+        raise SetupError(f"no master notebooks in {prof.paths.notebooks}")
+    for path in paths:
+        if not path.is_file():
+            raise SetupError(f"{path}: no such notebook")
+    failed = False
+    for path in paths:
+        try:
+            done = normalize(path, profile=prof, write=not dry_run)
+        except NotebookError as exc:
+            click.echo(f"{exc}", err=True)
+            failed = True
+            continue
+        click.echo(("would change " if dry_run and done.changed else "") + done.describe())
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
 @cli.command("check")
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of a table.")

@@ -30,9 +30,11 @@ class Detection:
     edition: str | None
     evidence: list[str] = field(default_factory=list)
     candidates: list[tuple[str, str | None, float]] = field(default_factory=list)  # (profile, edition, score)
+    from_kit: bool = False  # the submission carries this project's kit (public_checks/ names the profile)
 
     def as_json(self, detected: bool = True) -> dict:
         return {"profile": self.profile, "edition": self.edition, "detected": detected, "evidence": self.evidence,
+                "from_kit": self.from_kit,
                 "candidates": [{"profile": p, "edition": e, "score": s} for p, e, s in self.candidates[:6]]}
 
 
@@ -122,7 +124,8 @@ def _expectations(profile, edition) -> dict[tuple, bool]:
     out = {f: _observe(f, ref, files, ref_pkg) for f in _features(profile)}
     if edition is None:
         return out
-    # (what an edition does not grade may still be in its files: 2025's optim.py ships solved)
+    # edition.absent is what the edition does not grade; whether its code still defines it (2025's
+    # kit ships optim.py solved) is for the evidence to say
     for cls, names in edition.renames.items():
         for canonical, renamed in names.items():
             out[("arg", cls, canonical)] = False
@@ -219,4 +222,5 @@ def detect(root: Path, profiles, *, within: str | None = None) -> Detection:
         return Detection(None, None, ["no package of any known course was found"])
     candidates.sort(key=lambda c: -c[0])
     best = candidates[0]
-    return Detection(best[1], best[2], best[3], [(c[1], c[2], c[0]) for c in candidates])
+    return Detection(best[1], best[2], best[3], [(c[1], c[2], c[0]) for c in candidates],
+                     from_kit=kit is not None and kit == best[1] and best[2] is None)

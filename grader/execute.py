@@ -5,17 +5,25 @@ Pipeline for one submission (each a small step below):
 1. find     each notebook the profile names, anywhere in the submission (beside the package first)
 2. load     as plain JSON, with size caps: invalid JSON, an empty file or a notebook without code
             each become a status with a message, never an exception
-3. restore  the kit's locked cells, by checksum (grader.integrity), noting every repair
+3. origin   made from this project's kit (its metadata, else its locked cells) or not (an official
+            course notebook, say); that decides the spec that scores it (resolve_spec): the
+            master's, or the edition's. Only a notebook made from the kit gets its locked cells
+            restored, by id or checksum (grader.integrity), each repair noted; any other runs
+            untouched. A notebook the profile lists as not executed (a PyTorch notebook) is
+            reported, never run.
 4. run      every notebook in the sandboxed child (grader/nbdriver.py: nbclient and the kernel run
             inside the child's namespaces, limits and uid); per-cell timeouts, a notebook budget,
             a hung or dead kernel detected; the model exported as plain arrays
 5. write    the executed notebook into the output folder, always (on failure, what there is)
 
 The data for the child: the profile's data set stages a folder of what the notebooks may read
-(for CIFAR-10, the training batches and a stand-in test batch), copied into the working copy,
-while the images the parent scores on (grader.score) stay out of the child's sight: the child
-sees only the sandbox's allowlist (grader/sandbox/view.py), of which the real data's folder is
-never part (it is also named as hidden, should an allowed folder hold it).
+(for CIFAR-10, the training batches and a stand-in test batch), copied into the working copy
+(and linked where official notebooks look for it, Dataset.links), while the images the parent
+scores on (grader.score) stay out of the child's sight: the child sees only the sandbox's
+allowlist (grader/sandbox/view.py), of which the real data's folder is never part (it is also
+named as hidden, should an allowed folder hold it). The kernel also gets the profile's
+kernel_path (stand-ins for the dead packages old notebooks import) at the end of its path, and
+the images beside the submitted notebook (the official kits' notebook_images/) beside it again.
 
 Nothing here imports or evaluates student code: notebooks are parsed as JSON, results come
 back as float64 arrays and small JSON through the sandbox.
@@ -24,6 +32,7 @@ back as float64 arrays and small JSON through the sandbox.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import logging
 import os
@@ -36,15 +45,21 @@ from pathlib import Path
 import nbformat
 import numpy as np
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+from nbformat.v4.nbbase import random_cell_id
 
 from .courses.profile import NotebookSettings, NotebookSpec
-from .integrity import Repair, restore_locked
+from .integrity import Origin, Repair, cell_id, origin, restore_locked
+from .notebooks import ID_PATTERN
 from .sandbox import Limits, Task, run_tasks
 
 log = logging.getLogger(__name__)
 
 DRIVER = Path(__file__).with_name("nbdriver.py")
 NOTEBOOK_FOLDER = "_notebooks"  # in the workdir: the notebooks as they will run
+KERNEL_FOLDER = "_kernel"  # in the workdir: the profile's kernel_path folders, appended to the kernel's path
+ASSET_FOLDER = "_assets"  # in the workdir: the images beside the submitted notebooks, linked beside them again
+ASSET_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".svg"}
+ASSET_DEPTH, MAX_ASSETS, MAX_ASSET_BYTES, MAX_ASSETS_BYTES = 3, 200, 5 << 20, 50 << 20
 SKIP_DIRS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
 MARGIN = 60.0  # seconds the parent waits beyond the driver's own deadlines
 ACCURACY_LINE = re.compile(r"accura", re.IGNORECASE)
@@ -68,24 +83,28 @@ def _skip_dir(name: str) -> bool:
 
 def find_notebook(root: Path, file: str, near: Path | None = None) -> Path | None:
     """The submission's copy of `file`: the one beside the package (`near`) if there, else the
-    shallowest (then first by name); an exact name wins over a case-insensitive match."""
+    shallowest (then first by name); an exact name wins over a case-insensitive match, which
+    wins over a notebook whose name contains it (a renamed copy: Q1_FullyConnectedNets.ipynb)."""
     root = Path(root)
-    exact, loose = [], []
+    exact, loose, renamed = [], [], []
+    stem = file.lower()[:-6] if file.lower().endswith(".ipynb") else file.lower()
+    inside = re.compile(rf"(^|[^a-z]){re.escape(stem)}([^a-z]|$)")  # as a word of the name
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d))
         for name in filenames:
             p = Path(dirpath) / name
-            if name.lower() != file.lower() or not stat.S_ISREG(p.lstat().st_mode):
+            low = name.lower()
+            if not low.endswith(".ipynb") or not inside.search(low[:-6]) or not stat.S_ISREG(p.lstat().st_mode):
                 continue
-            (exact if name == file else loose).append(p)
-    for group in (exact, loose):
+            (exact if name == file else loose if low == file.lower() else renamed).append(p)
+    for group in (exact, loose, renamed):
         if not group:
             continue
         if near is not None:
             for p in group:
                 if p.parent == Path(near):
                     return p
-        return min(group, key=lambda p: (len(p.relative_to(root).parts), str(p)))
+        return min(group, key=lambda p: (len(p.relative_to(root).parts), len(p.name), str(p)))
     return None
 
 
@@ -173,6 +192,7 @@ class CellResult:
     ename: str = ""
     evalue: str = ""
     seconds: float | None = None
+    cell_id: str | None = None
 
     def describe(self) -> str:
         if self.status == "error":
@@ -186,11 +206,19 @@ class CellResult:
 
 @dataclass
 class NotebookRun:
-    """What happened to one notebook of the profile."""
+    """What happened to one notebook of the profile.
+
+    listed: the spec the profile (as its edition grades) lists; spec: the one that applies once
+    the notebook's origin is known (resolve_spec); unscored: why its model is not scored;
+    forfeit: why its points, kept in max_score, are lost."""
 
     spec: NotebookSpec
-    status: str  # executed | missing | invalid | empty | skipped | failed
+    status: str  # executed | missing | invalid | empty | skipped | failed | not executed
     message: str = ""
+    listed: NotebookSpec | None = None
+    origin: Origin | None = None
+    unscored: str = ""
+    forfeit: str = ""
     source: str | None = None  # its path inside the submission
     notes: list[str] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
@@ -251,17 +279,51 @@ def _cells_from(info_cells) -> list[CellResult]:
     return sorted(cells, key=lambda c: c.index)
 
 
+def resolve_spec(profile, listed: NotebookSpec, origin: Origin, *, from_kit: bool = False
+                 ) -> tuple[NotebookSpec, str, str]:
+    """(the spec that executes and scores a notebook, why its model is not scored, why its points
+    are forfeited) from the spec the profile lists and the notebook's origin.
+
+    - made from this project's kit: the master notebook's spec (the profile's own targets);
+    - not: the edition's spec when an edition says which notebooks carry points; for a profile
+      without editions, its own; otherwise nothing is scored (the edition is not known, so no
+      target can be justified), unless the submission itself was made from the kit, which
+      asks for the kit's notebooks: then their points are kept, and lost.
+    """
+    unscored_spec = dataclasses.replace(listed, variable=None, formula=None, points=0.0)
+    if origin.ours:
+        master = profile.master_spec(listed.file)
+        if master is not None:
+            return master, "", ""
+        return unscored_spec, f"profile {profile.name} has no master notebook {listed.file}, so no target", ""
+    edition = profile.edition
+    if (edition is not None and edition.notebooks is not None) or not profile.editions:
+        return listed, "", ""
+    if from_kit and listed.scored:
+        return listed, "", (f"the submission was made from this project's kit, whose {listed.file} carries these "
+                            f"points, but this {listed.file} is not the kit's ({origin.evidence})")
+    why = ("the course's edition is not known (the submission's code matches this project's kit, not one "
+           "year's), so no year's target can be justified") if edition is None else (
+           f"edition {edition.name} does not say which of its notebooks carry points")
+    return unscored_spec, why, ""
+
+
 def prepare(run: NotebookRun, root: Path, near: Path | None, settings: NotebookSettings,
-            locked: dict[str, list[dict]]) -> nbformat.NotebookNode | None:
+            locked: dict[str, list[dict]], profile=None, from_kit: bool = False) -> nbformat.NotebookNode | None:
     """Steps 1-3 for one notebook; the notebook to execute, or None (run.status says why)."""
-    path = find_notebook(root, run.spec.file, near)
+    listed = run.listed = run.listed or run.spec
+    path = find_notebook(root, listed.file, near)
     if path is None:
         run.status = "missing"
-        run.message = f"{run.spec.file} was not found in the submission"
+        run.message = f"{listed.file} was not found in the submission"
         return None
     run.source = path.relative_to(root).as_posix()
-    if path.name != run.spec.file:
+    if path.name != listed.file:
         run.notes.append(f"found as {run.source}")
+    if not listed.executed:
+        run.status = "not executed"
+        run.message = f"found at {run.source}; not executed: {listed.not_executed}"
+        return None
     nb, status, message = load_notebook(path, settings.max_notebook_bytes)
     if nb is None:
         run.status, run.message = status, message
@@ -269,16 +331,76 @@ def prepare(run: NotebookRun, root: Path, near: Path | None, settings: NotebookS
     if message:
         run.notes.append(message)
     run.printed = printed_accuracy(nb)  # what the submitted outputs claim (replaced after execution)
-    entries = locked.get(run.spec.file)
-    if entries is None:
-        run.notes.append("no locked-cell checksums for this notebook in the kit: locked cells not verified")
-    else:
-        run.repairs = restore_locked(nb, entries)
+    entries = locked.get(listed.file)
+    run.origin = origin(nb, course=profile.name if profile is not None else "", file=listed.file, entries=entries)
+    if profile is not None:
+        run.spec, run.unscored, run.forfeit = resolve_spec(profile, listed, run.origin, from_kit=from_kit)
+    if run.origin.ours:
+        if entries is None:
+            run.notes.append("no locked-cell checksums for this notebook in the kit: locked cells not verified")
+        else:
+            run.repairs = restore_locked(nb, entries)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    _with_ids(nb)
     return nb
+
+
+def _with_ids(nb) -> None:
+    """Make the notebook nbformat 4.5 with an id on every cell (Colab's when it kept one), so the
+    results can name every cell."""
+    used = set()
+    for cell in nb.cells:
+        cid = cell_id(cell)
+        while cid is None or not ID_PATTERN.match(cid) or cid in used:
+            cid = random_cell_id()
+        cell["id"] = cid
+        used.add(cid)
+    nb.nbformat, nb.nbformat_minor = 4, max(int(nb.get("nbformat_minor") or 0), 5)
+
+
+def copy_assets(folder: Path, dest: Path) -> list[str]:
+    """Copy the images beside a submitted notebook (and in the folders under it, e.g.
+    notebook_images/ or cs231n/notebook_images/, which official notebooks open) into dest;
+    returns their paths relative to the notebook's folder. Only image files, within caps; the
+    data set's folders and links are skipped."""
+    found, total = [], 0
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        here = Path(dirpath)
+        depth = len(here.relative_to(folder).parts)
+        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d) and d != "datasets" and depth < ASSET_DEPTH)
+        for name in sorted(filenames):
+            p = here / name
+            if Path(name).suffix.lower() not in ASSET_SUFFIXES or not stat.S_ISREG(p.lstat().st_mode):
+                continue
+            size = p.stat().st_size
+            if size > MAX_ASSET_BYTES or total + size > MAX_ASSETS_BYTES or len(found) >= MAX_ASSETS:
+                continue
+            rel = p.relative_to(folder).as_posix()
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, dest / rel)
+            found.append(rel)
+            total += size
+    return found
+
+
+def missing_requirements(profile) -> list[str]:
+    """The modules of profile.requirements that neither this Python (which the kernel runs) nor
+    the profile's kernel_path provides."""
+    missing = []
+    for name in profile.requirements:
+        top = name.split(".")[0]
+        if any((Path(f) / top).is_dir() or (Path(f) / f"{top}.py").is_file() for f in profile.kernel_path):
+            continue
+        try:
+            found = importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(name)
+    return missing
 
 
 def run_notebooks(
@@ -291,20 +413,23 @@ def run_notebooks(
     data,
     locked: dict[str, list[dict]],
     limits: Limits | None = None,
+    from_kit: bool = False,
 ) -> list[NotebookRun]:
     """Execute every notebook of the profile found in the submission at `root`; one NotebookRun each.
 
-    workdir: the assembled working copy (the packages the notebooks import); the notebooks and the
-    child's data are added to it. Executed notebooks go to out_dir/notebooks/. data: the data
-    set's source (None: nothing is executed, status "skipped"; the notebooks are still checked
-    and written)."""
+    workdir: the assembled working copy (the packages the notebooks import); the notebooks, the
+    child's data and the kernel's stand-in modules are added to it. Executed notebooks go to
+    out_dir/notebooks/. data: the data set's source (None: nothing is executed, status
+    "skipped"; the notebooks are still checked and written). from_kit: the submission was made
+    from this project's kit (see resolve_spec). A notebook the profile lists as not executed is
+    reported when found, left out when not."""
     settings = profile.notebook_settings
-    runs = [NotebookRun(spec, "pending") for spec in profile.notebooks]
+    runs = [NotebookRun(spec, "pending", listed=spec) for spec in profile.notebooks]
     ready: list[tuple[NotebookRun, nbformat.NotebookNode]] = []
     near = Path(package_dir).parent if package_dir is not None else None
     nb_out = Path(out_dir) / "notebooks"
     for run in runs:
-        nb = prepare(run, Path(root), near, settings, locked)
+        nb = prepare(run, Path(root), near, settings, locked, profile, from_kit)
         if nb is None:
             continue
         if data is None and profile.dataset is not None:
@@ -313,23 +438,45 @@ def run_notebooks(
             run.output = _write_notebook(nb, nb_out / run.spec.file, f"not executed: {profile.dataset.name} was not available")
             continue
         ready.append((run, nb))
+    runs = [r for r in runs if not (r.status == "missing" and not r.listed.executed)]
     if not ready:
         return runs
+    missing = missing_requirements(profile)
+    if missing:
+        for run, _ in ready:
+            run.notes.append(f"the grader's Python lacks {', '.join(missing)}, which the course's notebooks import "
+                             "(install it where the grader runs)")
 
-    (Path(workdir) / NOTEBOOK_FOLDER).mkdir(exist_ok=True)
+    work = Path(workdir)
+    (work / NOTEBOOK_FOLDER).mkdir(exist_ok=True)
     if data is not None:
-        _link_or_copy(profile.dataset.stage(profile, data), Path(workdir) / profile.dataset.folder)
+        _link_or_copy(profile.dataset.stage(profile, data), work / profile.dataset.folder)
+    kernel_path = []
+    for k, folder in enumerate(profile.kernel_path):
+        dest = work / KERNEL_FOLDER / str(k)
+        shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.md"))
+        kernel_path.append(dest.relative_to(work).as_posix())
+    assets: dict[Path, tuple[str, list[str]]] = {}  # the notebooks' folders -> (copy in the workdir, files)
+    for run, _ in ready:
+        folder = (Path(root) / run.source).parent
+        if folder not in assets:
+            base = f"{ASSET_FOLDER}/{len(assets)}"
+            assets[folder] = (base, copy_assets(folder, work / base))
     export = {"attributes": sorted({a for m in profile.models.values() for a in m.attributes}),
               "state": sorted({a for m in profile.models.values() for a in m.state})}
     tasks = []
     for k, (run, nb) in enumerate(ready):
         rel = f"{NOTEBOOK_FOLDER}/{k}.ipynb"
-        (Path(workdir) / rel).write_text(nbformat.writes(nb), encoding="utf-8")
+        (work / rel).write_text(nbformat.writes(nb), encoding="utf-8")
         params = {
             "notebook": rel,
             "packages": [p.name for p in profile.packages],
             "data": profile.dataset.folder if data is not None else None,
             "data_env": profile.dataset.env if data is not None else None,
+            "data_links": list(profile.dataset.links) if data is not None else [],
+            "assets": list(assets[(Path(root) / run.source).parent][1]),
+            "asset_folder": assets[(Path(root) / run.source).parent][0],
+            "kernel_path": kernel_path,
             "export": export,
             "env": dict(settings.env),
             "threads": settings.kernel_threads(),
@@ -338,7 +485,7 @@ def run_notebooks(
             "notebook_timeout": settings.notebook_timeout,
             "interrupt_grace": settings.interrupt_grace,
             "export_timeout": settings.export_timeout,
-            "variable": run.spec.variable,
+            "variable": run.spec.variable if run.spec.scored else None,
             "classes": list(run.spec.classes),
             "max_output_bytes": settings.file_size_bytes,
             "max_cell_output_bytes": settings.max_cell_output_bytes,
@@ -379,6 +526,9 @@ def _collect(run: NotebookRun, nb, result, target: Path) -> None:
         return
     run.status = "executed"
     run.cells = _cells_from(info.get("cells"))
+    for c in run.cells:
+        if 0 <= c.index < len(nb.cells):
+            c.cell_id = nb.cells[c.index].get("id")
     run.code_cells = int(info.get("code_cells") or 0) if isinstance(info.get("code_cells"), (int, float)) else 0
     run.kernel = str(info.get("kernel", "?"))[:40]
     run.kernel_message = str(info.get("kernel_message", ""))[:2000]
@@ -408,15 +558,44 @@ def _collect(run: NotebookRun, nb, result, target: Path) -> None:
     run.output = target
 
 
-def execution_summary(run: NotebookRun) -> tuple[str, str]:
-    """(test status, output text) of a notebook's execution test."""
+def scoring_text(run: NotebookRun, profile=None) -> str:
+    """What is scored in this notebook and by which formula, or why nothing is."""
+    spec = run.spec
+    if run.forfeit:
+        return f"its {spec.points:g} accuracy points are lost: {run.forfeit}"
+    if spec.scored:
+        return (f"scored: {spec.variable} ({', '.join(spec.classes)}), "
+                f"{spec.formula.describe(spec.split + ' accuracy')}, {spec.points:g} points")
+    if run.unscored:
+        return f"no accuracy scored: {run.unscored}"
+    if not spec.executed:
+        return "no accuracy scored: not executed"
+    if profile is not None and profile.edition is not None:
+        return f"no accuracy scored: edition {profile.edition.name} sets this notebook no accuracy target"
+    return "no accuracy scored: the profile sets this notebook no accuracy target"
+
+
+def origin_text(run: NotebookRun) -> str:
+    if run.origin is None:
+        return ""
+    if run.origin.ours:
+        return f"made from this project's kit ({run.origin.evidence}): locked cells checked"
+    return f"not made from this project's kit ({run.origin.evidence}): run untouched"
+
+
+def execution_summary(run: NotebookRun, profile=None) -> tuple[str, str]:
+    """(test status, output text) of a notebook's execution test: where it was found, whether it
+    is the kit's, what ran and failed, what is scored."""
     notes = [r.describe() for r in run.repairs] + run.notes
     tail = ("; " + "; ".join(notes)) if notes else ""
     where = f" Executed notebook: notebooks/{run.spec.file}." if run.output is not None else ""
+    head = origin_text(run)
+    head = f"{head}. " if head else ""
+    scoring = f" {scoring_text(run, profile)[:1].upper()}{scoring_text(run, profile)[1:]}."
     if run.status in ("missing", "invalid", "empty", "failed"):
-        return "error", run.message + tail + where
-    if run.status == "skipped":
-        return "skipped", run.message + tail + where
+        return "error", head + run.message + tail + "." + scoring + where
+    if run.status in ("skipped", "not executed"):
+        return "skipped", head + run.message + tail + "." + (scoring if run.status == "skipped" else "") + where
     ran = [c for c in run.cells if c.status != "not run"]
     not_run = [c for c in run.cells if c.status == "not run"]
     text = f"{len(ran)} of {run.code_cells} code cells ran in {run.seconds:.1f} s"
@@ -434,4 +613,39 @@ def execution_summary(run: NotebookRun) -> tuple[str, str]:
     if not_run:
         status = "failed" if status == "passed" else status
         text += f". {len(not_run)} cell{'s' if len(not_run) != 1 else ''} not run ({not_run[0].evalue})"
-    return status, text + tail + "." + where
+    return status, head + text + tail + "." + scoring + where
+
+
+def run_report(run: NotebookRun, profile=None, accuracy: dict | None = None) -> dict:
+    """results.json's account of one notebook (its `notebooks` section): found or not, ours or
+    official, executed or not and why, which cells failed, what was scored and how, or why not."""
+    executed = run.status == "executed"
+    why_not = None if executed else (run.message or run.status)
+    failed = [{"index": c.index, "id": c.cell_id, "status": c.status,
+               "error": c.describe().split(": ", 1)[-1] if c.status == "error" else c.evalue or c.status}
+              for c in run.problems]
+    scored = None
+    if accuracy is not None:
+        scored = {"variable": run.spec.variable, "classes": list(run.spec.classes), "split": run.spec.split,
+                  "formula": run.spec.formula.describe(run.spec.split + " accuracy") if run.spec.formula else None,
+                  "points": run.spec.points, **accuracy}
+    return {
+        "file": (run.listed or run.spec).file,
+        "found": run.status != "missing",
+        "path": run.source,
+        "origin": None if run.origin is None else ("kit" if run.origin.ours else "other"),
+        "origin_evidence": None if run.origin is None else run.origin.evidence,
+        "status": run.status,
+        "executed": executed,
+        "why_not_executed": why_not,
+        "code_cells": run.code_cells if executed else None,
+        "cells_ran": sum(1 for c in run.cells if c.status != "not run") if executed else None,
+        "failed_cells": failed,
+        "kernel": run.kernel if executed else None,
+        "locked_cells_restored": [r.describe() for r in run.repairs] if run.origin and run.origin.ours else None,
+        "notes": list(run.notes),
+        "scoring": scoring_text(run, profile),
+        "scored": scored,
+        "seconds": round(run.seconds, 1),
+        "output": f"notebooks/{run.spec.file}" if run.output is not None else None,
+    }

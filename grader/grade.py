@@ -158,13 +158,18 @@ def _grade(prof: Profile, det: Detection, root: Path, name: str, scratch: Path, 
     run = run_checks(prof, work.path, seed=seed, oracle=oracle, limits=limits, only=only)
     tests, accuracy = list(run.tests) + given + python_reports(work), None
     isolation = {"checks": run.report.get("isolation")}
+    nb_report = None
     if notebooks and prof.notebooks:
+        nb_report = []
         nb_tests, accuracy = notebook_step(prof, root, found[prof.package], work.path, out_dir, data,
-                                           limits=limits, locked=locked, isolation=isolation)
+                                           limits=limits, locked=locked, isolation=isolation,
+                                           from_kit=det.from_kit, report=nb_report)
         tests += nb_tests
     results = make_results(name, prof.name, run.status, tests, time.monotonic() - started, accuracy,
                            combine(isolation))
     results["course"] = course
+    if nb_report is not None:
+        results["notebooks"] = nb_report
     return results
 
 
@@ -235,22 +240,26 @@ def _dataset_source(prof: Profile, data) -> tuple[object | None, str]:
 
 
 def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path, out_dir: Path, data, *,
-                  limits: Limits | None = None, locked: dict | None = None,
-                  isolation: dict | None = None) -> tuple[list[TestRecord], dict | None]:
+                  limits: Limits | None = None, locked: dict | None = None, from_kit: bool = False,
+                  isolation: dict | None = None, report: list | None = None) -> tuple[list[TestRecord], dict | None]:
     """Execute the profile's notebooks, score their models: (tests, the accuracy section).
 
-    Per notebook: `notebook.<Name>` (max score 0: did it run, which cells failed, which locked
-    cells were restored) and, when the profile scores its model, `notebook.<Name>[accuracy]`
-    carrying the points. The results.json `accuracy` section is that of the first notebook (in
-    the profile's order) whose model was scored; null when none was. `isolation`, if given, gets
-    the notebooks' sandbox record under "notebooks"."""
+    Per notebook: `notebook.<Name>` (max score 0: found or not, made from this project's kit or
+    not, did it run, which cells failed, which locked cells were restored, what is scored) and,
+    when a model is scored, `notebook.<Name>[accuracy]` carrying the points (a notebook whose
+    listed target cannot be justified gets it skipped, worth 0, saying why). The results.json
+    `accuracy` section is that of the first notebook (in the profile's order) whose model was
+    scored; null when none was. `report`, when given, receives each notebook's account
+    (grader.execute.run_report) for results.json's `notebooks` section; `isolation`, when
+    given, gets the notebooks' sandbox record under "notebooks"."""
+    from .execute import run_report
     from .score import score_notebook
 
     source, no_data = _dataset_source(prof, data)
     runs = run_notebooks(prof, root=root, package_dir=package, workdir=workdir, out_dir=out_dir, data=source,
-                         locked=load_manifest(prof) if locked is None else locked, limits=limits)
+                         locked=load_manifest(prof) if locked is None else locked, limits=limits, from_kit=from_kit)
     holdout = None
-    if source is not None and any(r.status == "executed" and r.spec.scored for r in runs):
+    if source is not None and any(r.status == "executed" and r.spec.scored and not r.forfeit for r in runs):
         holdout = prof.dataset.holdout(prof, source)
     if isolation is not None:
         isolation["notebooks"] = next((r.isolation for r in runs if r.isolation), None)
@@ -259,17 +268,25 @@ def notebook_step(prof: Profile, root: Path, package: Path | None, workdir: Path
     for run in runs:
         if run.status == "skipped":
             run.message = f"not executed: {no_data}"
-        status, output = execution_summary(run)
-        tests.append(TestRecord(f"notebook.{run.spec.stem}", status, 0.0, 0.0, None, output, "visible"))
-        if not run.spec.scored:
-            continue
-        warnings = []
-        if source is not None and run.status == "executed" and run.isolation.get("filesystem") not in (
-                "allowlist", "landlock"):
-            warnings.append("warning: the sandbox could not hide the real test images from the notebook on this "
-                            "machine (no allowlist of what it may read), so they were not guaranteed unseen")
-        scored = score_notebook(prof, run, holdout, skip_reason=no_data, warnings=warnings)
-        tests.append(scored.test)
-        if section is None and scored.section is not None:
-            section = scored.section
+        status, output = execution_summary(run, prof)
+        tests.append(TestRecord(f"notebook.{run.listed.stem}", status, 0.0, 0.0, None, output, "visible"))
+        accuracy = None
+        if run.spec.scored or run.forfeit:
+            warnings = []
+            if source is not None and run.status == "executed" and run.isolation.get("filesystem") not in (
+                    "allowlist", "landlock"):
+                warnings.append("warning: the sandbox could not hide the real test images from the notebook on this "
+                                "machine (no allowlist of what it may read), so they were not guaranteed unseen")
+            scored = score_notebook(prof, run, holdout, skip_reason=no_data, warnings=warnings)
+            tests.append(scored.test)
+            if scored.section is not None:
+                accuracy = {"value": scored.section["value"], "points_fraction": scored.section["points_fraction"],
+                            "score": scored.test.score}
+            if section is None and scored.section is not None:
+                section = scored.section
+        elif run.unscored and run.listed.scored:
+            tests.append(TestRecord(f"notebook.{run.listed.stem}[accuracy]", "skipped", 0.0, 0.0, None,
+                                    f"not scored: {run.unscored}", "visible"))
+        if report is not None:
+            report.append(run_report(run, prof, accuracy))
     return tests, section

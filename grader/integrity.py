@@ -1,7 +1,9 @@
 """Locked notebook cells: their checksums in the kit, and their restoration before grading.
 
 The kit's notebooks keep the master notebooks' "locked" cells verbatim (setup, data loading,
-every check, the final evaluation). The kit build records each one in
+every check, the final evaluation). Integrity applies to the notebooks made from the kit only
+(`origin`: the kit's metadata, else its locked cells found in the notebook); any other notebook
+(an official course notebook, say) runs untouched. The kit build records each locked cell in
 `public_checks/locked_cells.json`: its cell id, its position, the sha256 of its source and the
 source itself (all public: the same text is in the kit's notebooks). Before a submitted notebook
 is executed, every locked cell is found (by id, else by content) and checked against its
@@ -44,6 +46,55 @@ def checksum(source) -> str:
 def _tags(cell) -> list:
     tags = (cell.get("metadata") or {}).get("tags") or []
     return list(tags) if isinstance(tags, list) else []
+
+
+def cell_id(cell) -> str | None:
+    """A cell's id: nbformat's, else the one Colab keeps in the cell's metadata."""
+    cid = cell.get("id")
+    if isinstance(cid, str) and cid:
+        return cid
+    meta = cell.get("metadata")
+    cid = meta.get("id") if isinstance(meta, dict) else None
+    return cid if isinstance(cid, str) and cid else None
+
+
+@dataclass
+class Origin:
+    """Whether a submitted notebook was made from this project's kit ("ours": its locked cells
+    are checked and restored, the profile's own NotebookSpec scores it) or not (an official
+    course notebook, say: it runs untouched), and how that was decided."""
+
+    ours: bool
+    evidence: str
+
+    @property
+    def label(self) -> str:
+        return "this project's kit" if self.ours else "not this project's kit"
+
+
+def origin(nb, *, course: str, file: str, entries: list[dict] | None) -> Origin:
+    """Ours when the notebook's metadata names this course and notebook (build-template writes
+    it; Jupyter and Colab keep it), else when at least half of the kit's locked cells for
+    `file` are in it, found by id or by exact text (a notebook whose metadata was lost);
+    otherwise not ours."""
+    from .notebooks import KIT_METADATA
+
+    meta = (nb.get("metadata") or {}).get(KIT_METADATA)
+    if isinstance(meta, dict) and meta.get("course") == course:
+        named = meta.get("notebook")
+        if not isinstance(named, str) or named.lower() == file.lower():
+            return Origin(True, f"its metadata names {course}'s kit notebook {named or file}")
+    entries = entries or []
+    if not entries:
+        return Origin(False, "no metadata of this project's kit, and the kit records no locked cells for "
+                             f"{file}")
+    ids = {cell_id(c) for c in nb.cells} - {None}
+    sums = {checksum(c.get("source", "")) for c in nb.cells}
+    found = sum(1 for e in entries if (e.get("id") and e["id"] in ids) or e.get("sha256") in sums)
+    counted = f"{found} of the kit's {len(entries)} locked cells of {file} are in it (by id or exact text)"
+    if found and 2 * found >= len(entries):
+        return Origin(True, f"no kit metadata, but {counted}")
+    return Origin(False, f"no metadata of this project's kit, and {counted}")
 
 
 def locked_cells(nb) -> list[dict]:
@@ -128,7 +179,7 @@ def restore_locked(nb: nbformat.NotebookNode, entries: list[dict]) -> list[Repai
     two (never past the next locked cell), so the checks keep their place in the order."""
     by_id = {}
     for i, cell in enumerate(nb.cells):
-        cid = cell.get("id")
+        cid = cell_id(cell)
         if cid and cid not in by_id:
             by_id[cid] = i
     used: set[int] = set()
@@ -151,8 +202,8 @@ def restore_locked(nb: nbformat.NotebookNode, entries: list[dict]) -> list[Repai
         cell = nb.cells[at]
         if checksum(cell.source) != entry["sha256"] or cell.cell_type != entry["cell_type"]:
             fresh = _new_cell(entry)
-            if cell.get("id") and not entry.get("id"):
-                fresh["id"] = cell["id"]
+            if cell_id(cell) and not entry.get("id"):
+                fresh["id"] = cell_id(cell)
             nb.cells[at] = fresh
             fixed.append(("altered", entry, fresh))
         elif LOCKED not in _tags(cell):

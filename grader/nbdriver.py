@@ -140,8 +140,10 @@ def _kernel_env(params, home, workdir, data_dir):
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "HOME", "TMPDIR")}
     env.update({
         # the student's package first (also importable from the notebook's folder), then the
-        # child's own import path: numpy, ipykernel, matplotlib, ...
-        "PYTHONPATH": os.pathsep.join([workdir] + [p for p in sys.path if p and p != workdir]),
+        # child's own import path: numpy, ipykernel, matplotlib, ...; last, the course's stand-ins
+        # for dead packages (an installed package wins over its stand-in)
+        "PYTHONPATH": os.pathsep.join([workdir] + [p for p in sys.path if p and p != workdir]
+                                      + [os.path.join(workdir, p) for p in params.get("kernel_path") or ()]),
         "HOME": home,
         "TMPDIR": home,
         "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
@@ -156,6 +158,33 @@ def _kernel_env(params, home, workdir, data_dir):
         env[str(params["data_env"])] = data_dir
     env.update({str(k): str(v) for k, v in (params.get("env") or {}).items()})
     return env
+
+
+def _link_into(run_dir, rel, target):
+    """Make run_dir/rel a link to target, for notebooks that hard-code where their files are
+    (the official kits' cs231n/datasets/cifar-10-batches-py, cs231n/notebook_images/). A linked
+    folder on the way (a course package) becomes a real folder of links to its entries, so
+    nothing is written into the read-only working copy."""
+    parts = [p for p in rel.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts) or os.path.isabs(rel):
+        return
+    here = run_dir
+    for part in parts[:-1]:
+        step = os.path.join(here, part)
+        if os.path.islink(step) and os.path.isdir(step):
+            real = os.path.realpath(step)
+            os.unlink(step)
+            os.mkdir(step)
+            for name in os.listdir(real):
+                os.symlink(os.path.join(real, name), os.path.join(step, name))
+        elif not os.path.lexists(step):
+            os.mkdir(step)
+        elif not os.path.isdir(step):
+            return
+        here = step
+    last = os.path.join(here, parts[-1])
+    if not os.path.lexists(last):
+        os.symlink(target, last)
 
 
 def _error_output(ename, evalue):
@@ -291,6 +320,11 @@ async def _execute(nb, params, home, workdir, record):
             # the notebook finds the course's packages beside it, as in the kit
             os.symlink(os.path.join(workdir, package), os.path.join(run_dir, package))
     data_dir = os.path.join(workdir, params["data"]) if params.get("data") else None
+    for link in params.get("data_links") or ():
+        if data_dir:
+            _link_into(run_dir, str(link), data_dir)
+    for rel in params.get("assets") or ():  # the images beside the submitted notebook
+        _link_into(run_dir, str(rel), os.path.join(workdir, str(params["asset_folder"]), str(rel)))
     env = _kernel_env(params, home, workdir, data_dir)
     for key in ("JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
         os.makedirs(env[key], exist_ok=True)
@@ -331,7 +365,10 @@ async def _execute(nb, params, home, workdir, record):
 
     record["kernel"] = "starting"
     try:
-        async with client.async_setup_kernel(env=env):
+        # cleanup_kc: shut the kernel down when the notebook is done (nbclient keeps a kernel it
+        # did not create alive otherwise: each notebook's kernel, its data and any loop it is stuck
+        # in, would live on beside the next notebook's until the child ends)
+        async with client.async_setup_kernel(env=env, cleanup_kc=True):
             record["kernel"] = "running"
             record["startup_seconds"] = round(time.monotonic() - started, 3)
             count = 0

@@ -19,8 +19,9 @@ RUN_STATUSES = ("graded", "error", "timeout")
 VISIBILITIES = ("visible", "hidden", "after_published")
 TOP_KEYS = ("submission", "profile", "status", "score", "max_score", "execution_time", "tests", "accuracy",
             "isolation")
-# Sections after the required keys: the course and edition graded against and why (course).
-OPTIONAL_KEYS = ("course",)
+# Sections after the required keys: the course and edition graded against and why (course); each
+# notebook's account: found, made from the kit or not, executed, failed cells, what was scored (notebooks).
+OPTIONAL_KEYS = ("course", "notebooks")
 TEST_KEYS = ("name", "status", "score", "max_score", "rel_error", "output", "visibility")
 # Keys a test may carry after TEST_KEYS (results written before they existed lack them):
 # warnings: what the assignment does not ask, shown in the feedback (docs/grading-policy.md).
@@ -92,6 +93,10 @@ def validate(results: dict) -> None:
         raise ResultsError(f"top-level keys must be {TOP_KEYS} then any of {OPTIONAL_KEYS}, got {keys or results!r}")
     if "course" in results and not isinstance(results["course"], dict):
         raise ResultsError("course must be an object")
+    if "notebooks" in results and not (isinstance(results["notebooks"], list) and all(
+            isinstance(n, dict) and isinstance(n.get("file"), str) and isinstance(n.get("status"), str)
+            for n in results["notebooks"])):
+        raise ResultsError("notebooks must be a list of objects, each with a file and a status")
     if not isinstance(results["submission"], str) or not isinstance(results["profile"], str):
         raise ResultsError("submission and profile must be strings")
     if results["status"] not in RUN_STATUSES:
@@ -180,8 +185,30 @@ def render_table(results: dict, width: int = 120) -> str:
     if results["accuracy"] is not None:
         a = results["accuracy"]
         lines.append(f"accuracy ({a['split']}): {a['value']:.4f} -> {a['points_fraction']:.2f} of the points ({a['formula']})")
+    for nb in results.get("notebooks") or []:
+        lines.append(notebook_line(nb, width))
     if results.get("isolation") is not None:
         from .sandbox.isolation import describe
 
         lines.append(f"sandbox: {describe(results['isolation'])}")
     return "\n".join(lines)
+
+
+def notebook_line(nb: dict, width: int = 120) -> str:
+    """One line per notebook of results.json's `notebooks` section."""
+    if not nb.get("found"):
+        what = "not found"
+    else:
+        kind = {"kit": "made from the kit", "other": "not the kit's (run untouched)"}.get(nb.get("origin"), "")
+        if nb.get("executed"):
+            failed = nb.get("failed_cells") or []
+            ran = f"{nb.get('cells_ran')}/{nb.get('code_cells')} cells ran"
+            ran += f", failed: {', '.join(str(c['index']) for c in failed[:10])}" if failed else ", none failed"
+        else:
+            ran = f"not executed ({nb.get('why_not_executed')})"
+        what = ", ".join(x for x in (kind, ran) if x)
+    scored = nb.get("scored")
+    score = (f"; accuracy {scored['value']:.4f} -> {scored['score']:g}/{scored['points']:g}" if scored
+             else f"; {nb.get('scoring')}" if nb.get("scoring") else "")
+    line = f"notebook {nb['file']}: {what}{score}"
+    return line if len(line) <= width + 60 else line[: width + 57] + "..."

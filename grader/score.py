@@ -98,6 +98,8 @@ def score_notebook(profile, run, holdout, *, skip_reason: str = "", warnings: li
     printed = ("; the notebook printed: " + " | ".join(run.printed)
                + " (not scored; while graded, the notebook's own test images were a stand-in)") if run.printed else ""
     formula = formula_text(spec)
+    if run.forfeit:
+        return Scored(_test(name, "error", 0.0, points, f"no points: {run.forfeit}{printed}"), None)
     if run.status == "skipped":
         why = skip_reason or run.message
         return Scored(_test(name, "skipped", 0.0, points, f"accuracy not scored: {why}{printed}"), None)

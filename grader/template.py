@@ -7,9 +7,10 @@ one `_Build` context:
                       course: the profile's editable files with every
                       solution block replaced by `pass` (markers kept), the given files verbatim,
                       never build artefacts (__pycache__, .so, .c, ...)
-2. convert_notebooks  master notebooks -> kit/*.ipynb: outputs cleared, "hidden" cells removed,
-                      "solution" cells replaced by a placeholder, marked blocks stripped,
-                      metadata normalised
+2. convert_notebooks  master notebooks (as any editor saved them, grader.notebooks) ->
+                      kit/*.ipynb: outputs cleared, "hidden" cells removed, "solution" cells
+                      replaced by a placeholder, marked blocks stripped, metadata normalised,
+                      the kit's mark in the notebook metadata (grader: course, notebook)
 3. write_expectations the public check expectations, by the writer the check engine provides
 4. write_locked_cells the checksums and sources of the notebooks' locked cells (grader.integrity)
 5. write_readme       a short kit README.md
@@ -40,6 +41,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 
 from .courses.profile import Profile
 from .errors import SetupError
+from .notebooks import (KIT_METADATA, Master, NotebookError, assign_ids, canonical, cell_problems, known_locked_ids,
+                        master_paths, notebook_text, profile_problems, read_master)
 from .strip import MarkerError, find_blocks, solution_lines, strip_solutions
 
 # Never copied into the kit: caches, compiled extensions, Cython output, editor and build debris.
@@ -52,9 +55,6 @@ JUNK_SUFFIXES = {".pyc", ".pyo"}
 SOLUTION, HIDDEN, LOCKED = "solution", "hidden", "locked"
 CODE_PLACEHOLDER = "# TODO: write your code for this cell here.\n"
 MARKDOWN_PLACEHOLDER = "*Your answer:* ..."
-# Cell metadata that means something to Jupyter or the grader; everything else is UI state.
-CELL_METADATA_KEPT = ("tags", "editable", "deletable")
-LANGUAGE_INFO_KEPT = ("codemirror_mode", "file_extension", "mimetype", "name", "nbconvert_exporter", "pygments_lexer")
 
 # Solution lines too generic to count as a leak (closing brackets, bare keywords).
 TRIVIAL_LINES = {"pass", "else:", "try:", "finally:", "except:", "break", "continue", "return", "return None"}
@@ -74,6 +74,8 @@ class TemplateError(SetupError):
     MISSING_NOTEBOOKS = "notebooks folder not found: {path}"
     NOT_TEXT = "{path}: editable file is not UTF-8 text"
     BAD_NOTEBOOK = "{path}: not a valid notebook ({detail})"
+    BAD_MASTER = "{path}: master notebook problems (see `grader notebooks check`):\n{problems}"
+    BAD_MASTERS = "the master notebooks disagree with each other or with the profile:\n{problems}"
     UNSAFE_OUT = "refusing to build into {out}: {why}"
     LEAKS = "{count} solution line(s) would reach the kit:\n{lines}"
 
@@ -111,6 +113,7 @@ class BuildReport:
     expectations: list[str] | None = None  # None: no writer given
     readme: str = "README.md"
     shared_lines: int = 0  # solution lines that also occur in given material (not leaks)
+    notes: list[str] = field(default_factory=list)  # what the build made up (e.g. ids of cells without one)
 
     def summary(self) -> str:
         blocks = sum(self.stripped.values())
@@ -131,6 +134,7 @@ class BuildReport:
         lines.append(
             f"  leak check passed ({self.shared_lines} solution lines also appear in given code, not counted)"
         )
+        lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -201,8 +205,14 @@ def _notebook_paths(notebooks: Path | None, profile: Profile) -> list[Path]:
     done in); others after them, by name."""
     if notebooks is None:
         return []
-    order = {nb.file: i for i, nb in enumerate(profile.notebooks)}
-    return sorted(notebooks.glob("*.ipynb"), key=lambda p: (order.get(p.name, len(order)), p.name))
+    return master_paths(profile, notebooks)
+
+
+def _read_master(nb_path: Path) -> Master:
+    try:
+        return read_master(nb_path)
+    except NotebookError as exc:
+        raise TemplateError(TemplateError.BAD_NOTEBOOK, path=_show(nb_path), detail=str(exc).split(": ", 1)[-1]) from exc
 
 
 def _tags(cell) -> list[str]:
@@ -252,25 +262,17 @@ def copy_package(b: _Build) -> None:
             b.report.copied.append(str(rel))
 
 
-def _kit_notebook(nb_path: Path, markers) -> tuple[nbformat.NotebookNode, NotebookReport]:
-    """The kit version of one master notebook."""
-    text = nb_path.read_text(encoding="utf-8")
-    try:
-        raw_ids = [c.get("id") for c in json.loads(text).get("cells", [])]
-        master = nbformat.reads(text, as_version=4)
-    except (ValueError, AttributeError, nbformat.ValidationError) as exc:
-        raise TemplateError(TemplateError.BAD_NOTEBOOK, path=_show(nb_path), detail=exc) from exc
+def _kit_notebook(master: Master, profile: Profile) -> tuple[nbformat.NotebookNode, NotebookReport, list[str]]:
+    """The kit version of one master notebook, and notes on what the build had to make up
+    (ids of cells without one)."""
+    nb_path, markers = master.path, profile.markers
     report = NotebookReport(nb_path.name, 0, 0, 0, 0)
+    ids, new_ids = assign_ids(master, known_locked_ids(profile, nb_path.name))
+    canon = canonical(master, ids)
+    kit = new_notebook(metadata=dict(canon.metadata))
+    kit.metadata[KIT_METADATA] = {"course": profile.name, "notebook": nb_path.name}
 
-    metadata = {}
-    if "kernelspec" in master.metadata:
-        metadata["kernelspec"] = dict(master.metadata["kernelspec"])
-    if "language_info" in master.metadata:
-        info = master.metadata["language_info"]
-        metadata["language_info"] = {k: info[k] for k in LANGUAGE_INFO_KEPT if k in info}
-    kit = new_notebook(metadata=metadata)
-
-    for index, cell in enumerate(master.cells):
+    for index, cell in enumerate(canon.cells):
         where = _where(nb_path, index)
         source, tags = cell.source, _tags(cell)
         blocks = find_blocks(source, where, markers)  # every cell, so a bad marker anywhere stops the build
@@ -286,36 +288,48 @@ def _kit_notebook(nb_path: Path, markers) -> tuple[nbformat.NotebookNode, Notebo
                                   "solution block in a markdown cell (tag the cell 'solution' instead)")
             source = strip_solutions(source, where, markers=markers)
             report.blocks_stripped += len(blocks)
-        cell_meta = {k: cell.metadata[k] for k in CELL_METADATA_KEPT if k in cell.metadata}
-        cell_id = raw_ids[index] if index < len(raw_ids) and raw_ids[index] else f"{nb_path.stem}-{index:02d}"
+        cell_meta = dict(cell.metadata)
         if cell.cell_type == "code":
-            new = new_code_cell(source=source, metadata=cell_meta, id=cell_id)  # no outputs, no count
+            new = new_code_cell(source=source, metadata=cell_meta, id=cell.id)  # no outputs, no count
         elif cell.cell_type == "markdown":
-            new = new_markdown_cell(source=source, metadata=cell_meta, id=cell_id)
+            new = new_markdown_cell(source=source, metadata=cell_meta, id=cell.id)
             if cell.get("attachments") and SOLUTION not in tags:
                 new["attachments"] = cell["attachments"]
         else:
-            new = new_raw_cell(source=source, metadata=cell_meta, id=cell_id)
+            new = new_raw_cell(source=source, metadata=cell_meta, id=cell.id)
         kit.cells.append(new)
     report.cells = len(kit.cells)
+    problems = [p for p in cell_problems(master, markers) if not p.fixable]
+    if problems:
+        raise TemplateError(TemplateError.BAD_MASTER, path=_show(nb_path), problems="\n".join(f"  {p}" for p in problems))
     try:
         nbformat.validate(kit)
     except nbformat.ValidationError as exc:
         raise TemplateError(TemplateError.BAD_NOTEBOOK, path=_show(nb_path), detail=exc) from exc
-    return kit, report
+    notes = []
+    if new_ids:
+        notes.append(f"{nb_path.name}: {len(new_ids)} cell(s) had no id and got one for this build "
+                     f"({', '.join(ids[k] for k in new_ids[:4])}{' ...' if len(new_ids) > 4 else ''}); "
+                     "run `grader notebooks normalize` to keep them")
+    return kit, report, notes
 
 
 def _notebook_text(nb: nbformat.NotebookNode) -> str:
-    text = nbformat.writes(nb)  # json with sorted keys, one-space indent
-    return text if text.endswith("\n") else text + "\n"
+    return notebook_text(nb)  # json with sorted keys, one-space indent
 
 
 def convert_notebooks(b: _Build) -> None:
-    """Each master notebook, stripped, beside the package in the kit."""
-    for nb_path in _notebook_paths(b.notebooks, b.profile):
-        kit, report = _kit_notebook(nb_path, b.profile.markers)
-        (b.out / nb_path.name).write_bytes(_notebook_text(kit).encode("utf-8"))
+    """Each master notebook, stripped, beside the package in the kit (read as any editor saved
+    it: grader.notebooks); the course's notebooks must agree with each other and the profile."""
+    masters = [_read_master(p) for p in _notebook_paths(b.notebooks, b.profile)]
+    for master in masters:
+        kit, report, notes = _kit_notebook(master, b.profile)
+        (b.out / master.name).write_bytes(_notebook_text(kit).encode("utf-8"))
         b.report.notebooks.append(report)
+        b.report.notes += notes
+    problems = profile_problems(masters, b.profile)
+    if problems:
+        raise TemplateError(TemplateError.BAD_MASTERS, problems="\n".join(f"  {p}" for p in problems))
 
 
 def write_expectations(b: _Build) -> None:
@@ -411,10 +425,10 @@ def _solution_material(profile: Profile, reference: Path, notebooks: Path | None
             if text is not None:
                 scan(text, _show(path))
     for nb_path in _notebook_paths(notebooks, profile):
-        nb = nbformat.reads(nb_path.read_text(encoding="utf-8"), as_version=4)
-        for index, cell in enumerate(nb.cells):
-            tags = _tags(cell)
-            scan(cell.source, _where(nb_path, index), whole_cell_secret=SOLUTION in tags or HIDDEN in tags)
+        master = _read_master(nb_path)
+        for index in range(len(master.cells)):
+            tags = master.tags(index)
+            scan(master.source(index), _where(nb_path, index), whole_cell_secret=SOLUTION in tags or HIDDEN in tags)
     shared = {line for line in secret if line in given}
     return {line: where for line, where in secret.items() if line not in shared}, shared
 

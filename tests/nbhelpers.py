@@ -41,9 +41,16 @@ def tiny_cifar(folder: Path, n: int = 20, seed: int = 0, learnable: bool = False
     return folder
 
 
-def make_notebook(cells) -> nbformat.NotebookNode:
-    """cells: code strings, or (kind, source, tags, id) tuples."""
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+KIT_MARK = {"course": "cs231n"}  # the notebook metadata of this project's kit (any notebook of the course)
+
+
+def make_notebook(cells, ours: bool = True) -> nbformat.NotebookNode:
+    """cells: code strings, or (kind, source, tags, id) tuples. ours: carries the kit's metadata
+    (made from this project's kit); False: an official course notebook."""
+    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    if ours:
+        metadata["grader"] = dict(KIT_MARK)
+    nb = new_notebook(metadata=metadata)
     for k, cell in enumerate(cells):
         if isinstance(cell, str):
             cell = ("code", cell, (), None)
@@ -53,20 +60,21 @@ def make_notebook(cells) -> nbformat.NotebookNode:
     return nb
 
 
-def write_notebook(path: Path, cells) -> Path:
+def write_notebook(path: Path, cells, ours: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(make_notebook(cells), path)
+    nbformat.write(make_notebook(cells, ours), path)
     return path
 
 
-def submission(root: Path, notebooks: dict | None = None) -> Path:
-    """The reference package under root/cs231n plus notebooks {file name: cells | bytes}."""
+def submission(root: Path, notebooks: dict | None = None, ours: bool = True) -> Path:
+    """The reference package under root/cs231n plus notebooks {file name: cells | bytes}
+    (ours: made from this project's kit, see make_notebook)."""
     examples.build(get_profile("cs231n"), root)
     for name, cells in (notebooks or {}).items():
         if isinstance(cells, bytes):
             (root / name).write_bytes(cells)
         else:
-            write_notebook(root / name, cells)
+            write_notebook(root / name, cells, ours)
     return root
 
 

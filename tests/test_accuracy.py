@@ -1,11 +1,10 @@
 """Accuracy scoring (grader.score): the formula as settings, the model rebuilt with the reference
 from the arrays a notebook exported, the accuracy recomputed on held-out images, never the
-printed one; and (slow) the solved master notebooks reaching their targets through the grader."""
+printed one; and (slow) the solved master notebooks run and scored through the grader."""
 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 import nbformat
 import numpy as np
@@ -243,24 +242,29 @@ def test_a_notebook_that_prints_99_percent_but_trains_nothing_scores_about_10_pe
 @pytest.mark.slow
 @pytest.mark.cifar
 @pytest.mark.parametrize("name", list(SPECS))
-def test_the_solved_master_notebook_reaches_its_target_in_full(name, tmp_path, cifar10_path):
-    """A master notebook as students get it, solved, full length (no QUICK mode), submitted with
-    the reference package and graded with the default profile: every test passes, full points,
-    and the accuracy the grader recomputes on its held-out images meets the notebook's target.
-    (About 1.5 min for BatchNormalization up to 8 min for Dropout on 2 cores.)"""
+def test_the_solved_master_notebook_runs_under_the_grader_and_its_model_is_scored(name, tmp_path, cifar10_path):
+    """A master notebook as students get it, solved, submitted with the reference package and
+    graded with the default profile in QUICK mode (small data, one epoch): every cell runs,
+    every inline check passes, it is recognised as the kit's, and the model it leaves is scored
+    with the profile's formula. The full-length runs and the accuracies they reach are
+    benchmarks/master_notebooks.py's (benchmarks/README.md)."""
     root = build(tmp_path / "alice")
-    shutil.copy(get_profile("cs231n").paths.notebooks / f"{name}.ipynb", root / f"{name}.ipynb")
+    nb = nbformat.read(get_profile("cs231n").paths.notebooks / f"{name}.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("assert not failed_checks, failed_checks", id="test-final"))
+    nbformat.write(nb, root / f"{name}.ipynb")
     spec = SPECS[name]
-    prof = dataclasses.replace(PROFILE, notebooks=(spec,))
-    results = grade_submission(root, profile=prof, out_dir=tmp_path / "out", data=cifar10_path)
+    settings = dataclasses.replace(PROFILE.notebook_settings, env=(("QUICK", "1"),))
+    prof = dataclasses.replace(PROFILE, notebooks=(spec,), notebook_settings=settings)
+    results = grade_submission(root, profile=prof, out_dir=tmp_path / "out", data=cifar10_path, only=ONLY)
     validate(results)
-    bad = [t for t in results["tests"] if t["status"] != "passed"]
-    assert not bad, bad
-    assert results["score"] == pytest.approx(results["max_score"])
     run, acc = by_name(results)[f"notebook.{name}"], by_name(results)[f"notebook.{name}[accuracy]"]
-    assert "was changed" not in run["output"] and "locked cell" not in run["output"], run["output"]
-    assert acc["score"] == spec.points
-    assert results["accuracy"]["value"] >= spec.formula.offset / 100 and results["accuracy"]["points_fraction"] == 1.0
+    assert run["status"] == "passed", run["output"]
+    assert "was changed" not in run["output"] and "was missing" not in run["output"], run["output"]
+    (report,) = results["notebooks"]
+    assert report["origin"] == "kit" and report["cells_ran"] == report["code_cells"] and not report["failed_cells"]
+    assert acc["status"] in ("passed", "failed") and acc["max_score"] == spec.points, acc["output"]
+    assert 0.1 < results["accuracy"]["value"] <= 1.0  # a trained model, scored on the held-out images
+    assert results["accuracy"]["formula"] == f"{spec.file}: {spec.formula.describe('validation accuracy')}"
     assert (tmp_path / "out" / "notebooks" / f"{name}.ipynb").is_file()
 
 

@@ -14,15 +14,16 @@ import pytest
 from click.testing import CliRunner
 from nbhelpers import ONLY, by_name, fc_spec, make_notebook, profile, submission, tiny_cifar, write_notebook
 
-from grader.courses.profile import NotebookSettings, NotebookSpec
+import grader.grade
+from grader.courses.profile import Edition, NotebookSettings, NotebookSpec
 from grader.cli import cli
 from grader.courses import get_profile
 from grader.courses.family.cifar10 import DataError
 from grader.courses.family.cifar10 import locate as locate_cifar
 from grader.courses.family.cifar10 import staged_folder
-from grader.execute import NotebookRun, _collect, find_notebook, load_notebook
+from grader.execute import NotebookRun, _collect, find_notebook, load_notebook, prepare, resolve_spec
 from grader.grade import grade_submission
-from grader.integrity import checksum, load_manifest, locked_cells, restore_locked
+from grader.integrity import Origin, checksum, load_manifest, locked_cells, restore_locked
 
 KIT = get_profile("cs231n").paths.kit
 MASTERS = get_profile("cs231n").paths.notebooks
@@ -30,7 +31,7 @@ MASTERS = get_profile("cs231n").paths.notebooks
 
 def child_data_folder(src):
     return staged_folder(get_profile("cs231n"), "cs231n.data_utils", src)
-from grader.results import validate
+from grader.results import render_table, validate
 from grader.sandbox import TaskResult
 
 MODEL_CELL = ("from cs231n.classifiers.fc_net import FullyConnectedNet\n"
@@ -101,6 +102,11 @@ def test_find_notebook_beside_the_package_first_checkpoints_ignored(tmp_path):
     assert find_notebook(tmp_path, "T.ipynb", None) == tmp_path / "a" / "T.ipynb"
     assert find_notebook(tmp_path, "t.IPYNB", None) == tmp_path / "a" / "T.ipynb"
     assert find_notebook(tmp_path, "U.ipynb", None) is None
+    write_notebook(tmp_path / "b" / "Q5_PyTorch.ipynb", ["4"])
+    write_notebook(tmp_path / "b" / "Q5_PyTorch_old_copy.ipynb", ["5"])
+    assert find_notebook(tmp_path, "PyTorch.ipynb", None) == tmp_path / "b" / "Q5_PyTorch.ipynb"  # renamed
+    assert find_notebook(tmp_path, "T.ipynb", None) == tmp_path / "a" / "T.ipynb"  # the exact name first
+    assert find_notebook(tmp_path, "Torch.ipynb", None) is None  # a name is matched as a word of another
 
 
 # ----------------------------------------------------------------------------- locked cells
@@ -419,3 +425,216 @@ def test_settings_have_sensible_defaults():
     s = NotebookSettings()
     assert 10 <= s.startup_timeout <= 300 and s.cell_timeout <= s.notebook_timeout <= s.total_timeout
     assert s.memory_bytes >= 4 << 30  # the Dropout notebook's augmented float64 training set needs it
+
+
+# ----------------------------------------------------------------------------- notebooks that are not the kit's
+
+
+def edition_profile(master_specs, edition_specs, **settings):
+    """A profile whose masters are `master_specs`, graded as an edition "2099" listing `edition_specs`."""
+    prof = profile(master_specs, **settings)
+    edition = Edition("2099", years=(2099,), notebooks=tuple(edition_specs))
+    return dataclasses.replace(prof, editions=(edition,)).for_edition("2099")
+
+
+KIT_T = make_notebook([("code", "import kit_only_module", ("locked",), "k0"), ("code", "print('kit check')", ("locked",), "k1")])
+
+
+def test_an_official_notebook_runs_untouched_scored_as_its_edition_says(tmp_path):
+    prof = edition_profile([fc_spec("T.ipynb", offset=50)], [fc_spec("T.ipynb", offset=0, points=3.0)])
+    root = submission(tmp_path / "s", {"T.ipynb": ["print('official cell')", MODEL_CELL]}, ours=False)
+    results = grade(root, tmp_path, prof, locked={"T.ipynb": locked_cells(KIT_T)})
+    run, acc = by_name(results)["notebook.T"], by_name(results)["notebook.T[accuracy]"]
+    assert run["status"] == "passed" and "2 of 2 code cells ran" in run["output"]
+    assert "not made from this project's kit (no metadata of this project's kit, and 0 of the kit's 2 locked cells" \
+        in run["output"] and "run untouched" in run["output"] and "locked cell" not in run["output"].split("run untouched")[1]
+    assert "Scored: best_model (FullyConnectedNet), 1 if validation accuracy >= 0% else 0, 3 points" in run["output"]
+    assert [c.source for c in executed(tmp_path).cells] == ["print('official cell')", MODEL_CELL]  # nothing spliced in
+    assert (acc["score"], acc["max_score"]) == (3.0, 3.0)
+    (report,) = results["notebooks"]
+    assert report["origin"] == "other" and report["executed"] and report["failed_cells"] == []
+    assert report["scored"]["points"] == 3.0 and report["scored"]["score"] == 3.0
+    assert report["locked_cells_restored"] is None
+    line = render_table(results).splitlines()[-1]
+    assert line.startswith("notebook T.ipynb: not the kit's (run untouched), 2/2 cells ran, none failed; accuracy 0.")
+    assert line.endswith(" -> 3/3")
+
+
+def test_the_same_notebook_made_from_the_kit_is_checked_and_scored_as_the_master(tmp_path):
+    prof = edition_profile([fc_spec("T.ipynb", offset=50)], [fc_spec("T.ipynb", offset=0, points=3.0)])
+    root = submission(tmp_path / "s", {"T.ipynb": ["print('my cell')", MODEL_CELL]})  # kit metadata
+    results = grade(root, tmp_path, prof, locked={"T.ipynb": locked_cells(KIT_T)})
+    run, acc = by_name(results)["notebook.T"], by_name(results)["notebook.T[accuracy]"]
+    assert "made from this project's kit (its metadata names cs231n's kit notebook T.ipynb)" in run["output"]
+    assert "locked cell 0 (k0) was missing: re-inserted" in run["output"]
+    assert "ModuleNotFoundError" in run["output"]  # the kit's own (restored) cell ran
+    assert acc["max_score"] == 5.0 and acc["score"] == 0.0  # the master's target: 50%, an untrained net
+    assert results["notebooks"][0]["origin"] == "kit"
+
+
+def test_a_kit_notebook_that_lost_its_metadata_is_recognised_by_its_locked_cells(tmp_path):
+    cells = [("code", "import kit_only_module", ("locked",), "k0"), ("code", "print('kit check')", (), "zz"), MODEL_CELL]
+    root = submission(tmp_path / "s", {"T.ipynb": cells}, ours=False)
+    results = grade(root, tmp_path, profile([fc_spec(offset=0)]), locked={"T.ipynb": locked_cells(KIT_T)})
+    run = by_name(results)["notebook.T"]
+    assert "no kit metadata, but 2 of the kit's 2 locked cells of T.ipynb are in it" in run["output"]
+    assert by_name(results)["notebook.T[accuracy]"]["score"] == 5.0
+
+
+def test_without_a_known_edition_an_official_notebook_runs_and_nothing_is_scored(tmp_path):
+    root = submission(tmp_path / "s", {"T.ipynb": [MODEL_CELL]}, ours=False)
+    results = grade(root, tmp_path, profile([fc_spec(offset=0)]))
+    run, acc = by_name(results)["notebook.T"], by_name(results)["notebook.T[accuracy]"]
+    assert run["status"] == "passed" and "1 of 1 code cells ran" in run["output"]
+    assert (acc["status"], acc["score"], acc["max_score"]) == ("skipped", 0.0, 0.0)
+    assert "the course's edition is not known" in acc["output"] and results["accuracy"] is None
+    assert results["notebooks"][0]["scored"] is None and "edition is not known" in results["notebooks"][0]["scoring"]
+
+
+def test_resolve_spec_rules():
+    master, official = fc_spec("T.ipynb", offset=50), fc_spec("T.ipynb", offset=0, points=3.0)
+    ours, other = Origin(True, "metadata"), Origin(False, "no metadata")
+    kit_prof = profile([master])
+    assert resolve_spec(kit_prof, master, ours) == (master, "", "")
+    spec, unscored, forfeit = resolve_spec(kit_prof, master, other)
+    assert not spec.scored and "edition is not known" in unscored and forfeit == ""
+    spec, unscored, forfeit = resolve_spec(kit_prof, master, other, from_kit=True)  # a kit submission
+    assert spec == master and unscored == "" and "made from this project's kit" in forfeit
+    no_editions = dataclasses.replace(kit_prof, editions=())
+    assert resolve_spec(no_editions, master, other) == (master, "", "")  # the profile is the course
+    ed = edition_profile([master], [official])
+    assert resolve_spec(ed, official, other) == (official, "", "")
+    assert resolve_spec(ed, official, ours) == (master, "", "")
+
+
+def test_a_notebook_the_course_does_not_execute_is_reported_when_found(tmp_path):
+    specs = [fc_spec(variable=None, formula=None, points=0.0),
+             NotebookSpec("PyTorch.ipynb", not_executed="a PyTorch notebook, not graded here"),
+             NotebookSpec("Absent.ipynb", not_executed="not graded here")]
+    root = submission(tmp_path / "s", {"T.ipynb": ["print(1)"], "PyTorch.ipynb": ["import torch"]}, ours=False)
+    results = grade(root, tmp_path, profile(specs))
+    tests = by_name(results)
+    assert tests["notebook.PyTorch"]["status"] == "skipped" and tests["notebook.PyTorch"]["max_score"] == 0
+    assert "found at PyTorch.ipynb; not executed: a PyTorch notebook, not graded here" in tests["notebook.PyTorch"]["output"]
+    assert "notebook.Absent" not in tests and [n["file"] for n in results["notebooks"]] == ["T.ipynb", "PyTorch.ipynb"]
+    assert results["notebooks"][1]["why_not_executed"].endswith("a PyTorch notebook, not graded here")
+    assert not (tmp_path / "out" / "notebooks" / "PyTorch.ipynb").exists()
+
+
+COLAB_SETUP = """# This mounts your Google Drive to the Colab VM.
+from google.colab import drive
+drive.mount('/content/drive')
+FOLDERNAME = 'cs231n/assignments/assignment2/'
+assert FOLDERNAME is not None, "[!] Enter the foldername."
+import sys
+sys.path.append('/content/drive/My Drive/{}'.format(FOLDERNAME))
+%cd /content/drive/My\\ Drive/$FOLDERNAME/cs231n/datasets/
+!bash get_datasets.sh
+%cd /content/drive/My\\ Drive/$FOLDERNAME"""
+OLD_IMPORTS = """from __future__ import print_function
+from builtins import range
+from past.builtins import xrange
+from future import standard_library
+standard_library.install_aliases()
+from imageio import imread
+from PIL import Image
+print('old imports ok', list(xrange(3)))"""
+HARD_CODED_DATA = """import os, pickle
+d = 'cs231n/datasets/cifar-10-batches-py'
+with open(os.path.join(d, 'data_batch_1'), 'rb') as f:
+    batch = pickle.load(f, encoding='latin1')
+print('batch', len(batch['labels']), open(os.path.join(d, 'test_batch'), 'rb').read() == open(os.path.join(d, 'data_batch_5'), 'rb').read())"""
+
+
+IMAGES = """from imageio import imread
+print(imread('notebook_images/kitten.png').shape, imread('cs231n/notebook_images/puppy.png').shape)"""
+
+
+def test_an_official_colab_notebook_runs_as_it_is(tmp_path):
+    import imageio.v2 as imageio
+    import numpy as np
+
+    root = submission(tmp_path / "s", {"T.ipynb": [COLAB_SETUP, OLD_IMPORTS, HARD_CODED_DATA, IMAGES]}, ours=False)
+    for rel, shape in (("notebook_images/kitten.png", (4, 6, 3)), ("cs231n/notebook_images/puppy.png", (5, 2, 3))):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        imageio.imwrite(root / rel, np.zeros(shape, dtype=np.uint8))
+    raw = json.loads((root / "T.ipynb").read_text())  # as Colab saves it: nbformat 4.0, its ids in the metadata
+    raw["nbformat_minor"] = 0
+    for k, cell in enumerate(raw["cells"]):
+        cell["metadata"] = {"id": f"colab{k}", "colab": {"base_uri": "https://localhost:8080/"}}
+        del cell["id"]
+    raw["metadata"] = {"colab": {"provenance": []}, "accelerator": "GPU"}
+    (root / "T.ipynb").write_text(json.dumps(raw))
+    results = grade(root, tmp_path, profile([fc_spec(variable=None, formula=None)]))
+    run = by_name(results)["notebook.T"]
+    assert run["status"] == "passed" and "4 of 4 code cells ran" in run["output"], run["output"]
+    nb = executed(tmp_path)
+    assert "[grader] Google Drive is not available while grading" in texts(nb.cells[0])
+    assert texts(nb.cells[1]) == "old imports ok [0, 1, 2]\n"
+    assert texts(nb.cells[2]) == "batch 20 True\n"  # the staged batches, the stand-in test batch
+    assert texts(nb.cells[3]).startswith("(4, 6, 3) (5, 2, 3)\n")  # the images beside the notebook, in its package
+    assert [c.id for c in nb.cells] == ["colab0", "colab1", "colab2", "colab3"]
+
+
+def test_a_failing_colab_cell_is_reported_and_the_run_goes_on(tmp_path):
+    cells = ["from google.colab import auth\nauth.authenticate_user()", "!pip install --quiet nothing-here 2>&1 | tail -1",
+             "%cd /content/drive/MyDrive\nprint('still here')", MODEL_CELL]
+    results = grade(submission(tmp_path / "s", {"T.ipynb": cells}, ours=False), tmp_path, profile([fc_spec()]))
+    report = results["notebooks"][0]
+    assert report["executed"] and report["cells_ran"] == 4
+    assert [c["index"] for c in report["failed_cells"]] == [0] and "ImportError" in report["failed_cells"][0]["error"]
+    assert "still here" in texts(executed(tmp_path).cells[2])
+
+
+def test_the_course_requirements_are_all_available_to_the_kernel():
+    from grader.execute import missing_requirements
+
+    prof = get_profile("cs231n")
+    assert {"imageio", "PIL", "past.builtins", "google.colab"} <= set(prof.requirements)
+    assert missing_requirements(prof) == []
+    assert missing_requirements(dataclasses.replace(prof, requirements=("no_such_module_xyz",))) == ["no_such_module_xyz"]
+
+
+def test_each_notebooks_kernel_is_shut_down_before_the_next_notebook_runs(tmp_path):
+    first = ["import os\nopen(os.path.join(os.environ['HOME'], 'kernel.pid'), 'w').write(str(os.getpid()))"]
+    second = ["import os\npid = int(open(os.path.join(os.environ['HOME'], 'kernel.pid')).read())\n"
+              "try:\n    os.kill(pid, 0)\n    print('previous kernel alive')\n"
+              "except ProcessLookupError:\n    print('previous kernel gone')"]
+    specs = [fc_spec("A.ipynb", variable=None, formula=None), fc_spec("B.ipynb", variable=None, formula=None)]
+    grade(submission(tmp_path / "s", {"A.ipynb": first, "B.ipynb": second}), tmp_path, profile(specs))
+    assert texts(executed(tmp_path, "B.ipynb").cells[0]) == "previous kernel gone\n"
+
+
+def test_a_kit_notebook_saved_by_colab_or_vs_code_is_still_the_kits(tmp_path):
+    """Colab writes nbformat 4.0 (no cell ids: its own in the cell metadata) and its state; VS
+    Code writes 4.2 with widget state; both keep the notebook's other metadata, and attachments."""
+    from grader.courses import get_profile as profile_named
+
+    prof = profile_named("cs231n")
+    entries = load_manifest(kit=KIT)
+    for minor, extra in ((0, {"colab": {"provenance": []}, "accelerator": "GPU"}),
+                         (2, {"vscode": {"interpreter": {"hash": "ab12"}},
+                              "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}})):
+        raw = json.loads((KIT / "Dropout.ipynb").read_text())
+        raw["nbformat_minor"] = minor
+        raw["metadata"].update(extra)
+        for k, cell in enumerate(raw["cells"]):
+            cell.pop("id")
+            if minor == 0:
+                cell["metadata"]["id"] = f"colab{k}"
+        raw["cells"][0]["attachments"] = {"a.png": {"image/png": "iVBORw0KGgo="}}
+        root = tmp_path / f"s{minor}"
+        root.mkdir()
+        (root / "Dropout.ipynb").write_text(json.dumps(raw))
+        run = NotebookRun(prof.master_spec("Dropout.ipynb"), "pending")
+        nb = prepare(run, root, None, prof.notebook_settings, entries, prof)
+        assert run.origin.ours and "its metadata names cs231n's kit notebook Dropout.ipynb" in run.origin.evidence
+        assert run.repairs == [] and run.spec == prof.master_spec("Dropout.ipynb")
+        assert nb.nbformat_minor == 5 and len({c.id for c in nb.cells}) == len(nb.cells)
+        nbformat.validate(nb)
+        del raw["metadata"]["grader"]  # metadata lost too: the locked cells still tell
+        (root / "Dropout.ipynb").write_text(json.dumps(raw))
+        run = NotebookRun(prof.master_spec("Dropout.ipynb"), "pending")
+        prepare(run, root, None, prof.notebook_settings, entries, prof)
+        n = len(entries["Dropout.ipynb"])
+        assert run.origin.ours and f"{n} of the kit's {n} locked cells" in run.origin.evidence

@@ -258,3 +258,46 @@ def test_results_validation_rejects_extra_or_missing_keys(reference_graded):
         validate(dict(results, tests=[t]))
     with pytest.raises(ValueError):
         validate(dict(results, status="passed"))
+
+
+# ----------------------------------------------------------------------------- editions from the files
+
+
+def _official_tree(root, year_files, *, a1_functions: bool, keep_ratio: bool):
+    """A submission's files as an official kit lays them out (bodies do not matter: nothing runs)."""
+    pkg = root / "cs231n"
+    (pkg / "classifiers").mkdir(parents=True)
+    layers = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss",
+              "batchnorm_forward", "batchnorm_backward", "dropout_forward", "conv_forward_naive"]
+    if a1_functions:
+        layers.append("svm_loss")
+    (pkg / "layers.py").write_text("".join(f"def {f}(*a):\n    pass\n" for f in layers))
+    (pkg / "optim.py").write_text("".join(f"def {f}(w, dw, config=None):\n    pass\n"
+                                          for f in ("sgd", "sgd_momentum", "rmsprop", "adam")))
+    for name in ("solver.py", "layer_utils.py", "__init__.py"):
+        (pkg / name).write_text("")
+    arg = "dropout_keep_ratio" if keep_ratio else "dropout"
+    fc = f"class FullyConnectedNet:\n    def __init__(self, hidden_dims, input_dim=3072, {arg}=1, normalization=None):\n        pass\n"
+    if a1_functions:
+        fc += "class TwoLayerNet:\n    def __init__(self, input_dim=3072):\n        pass\n"
+    (pkg / "classifiers" / "fc_net.py").write_text(fc)
+    for rel in year_files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("{}" if rel.endswith(".ipynb") else "")
+    return root
+
+
+@pytest.mark.parametrize("year_files, a1, keep, edition", [
+    (("FullyConnectedNets.ipynb", "PyTorch.ipynb"), True, False, "2018-2020"),
+    (("FullyConnectedNets.ipynb", "PyTorch.ipynb"), False, True, "2021-2024"),
+    # 2025: optim.py ships solved, and the RNN notebook is often missing (a large file)
+    (("cs231n/rnn_layers_pytorch.py", "PyTorch.ipynb"), False, True, "2025+"),
+    (("cs231n/rnn_layers_pytorch.py", "RNN_Captioning_pytorch.ipynb"), False, True, "2025+"),
+])
+def test_the_edition_is_detected_from_an_official_kits_files(tmp_path, year_files, a1, keep, edition):
+    from grader.grade import resolve_course
+
+    root = _official_tree(tmp_path / "s", year_files, a1_functions=a1, keep_ratio=keep)
+    prof, det = resolve_course(root, "cs231n", None)
+    assert det.edition == edition, det.evidence
+    assert prof.edition.name == edition and not det.from_kit

@@ -363,7 +363,8 @@ def test_kit_notebooks_have_no_outputs_hidden_cells_or_solutions(kit):
         assert text.endswith("\n")
         kit_nb = nbformat.reads(text, as_version=4)
         nbformat.validate(kit_nb)
-        assert set(kit_nb.metadata) <= {"kernelspec", "language_info"}
+        assert set(kit_nb.metadata) <= {"kernelspec", "language_info", "grader"}
+        assert kit_nb.metadata["grader"] == {"course": "cs231n", "notebook": master_path.name}  # the kit's mark
         assert kit_nb.metadata["kernelspec"] == master.metadata["kernelspec"]
 
         kept = [c for c in master.cells if "hidden" not in c.metadata.get("tags", [])]

@@ -307,12 +307,17 @@ def validate(prof: Profile) -> None:
                 fail(f"{where} {nb.file}", "a scored notebook must name the classes its model may have")
             if nb.scored and nb.points <= 0:
                 fail(f"{where} {nb.file}", "a scored notebook must carry points")
+            if nb.not_executed and (nb.scored or nb.points):
+                fail(f"{where} {nb.file}", "a notebook the grader does not execute cannot be scored")
     for nb in prof.notebooks:
         if paths.notebooks.is_dir() and not (paths.notebooks / nb.file).is_file():
             fail(f"notebooks {nb.file}", f"no master notebook {paths.notebooks / nb.file}")
     scored = [nb for e in prof.editions for nb in (e.notebooks or ())] + list(prof.notebooks)
     if any(nb.scored for nb in scored) and prof.dataset is None:
         fail("dataset", "the profile scores notebook models but has no data set")
+    for folder in prof.kernel_path:
+        if not Path(folder).is_dir():
+            fail("kernel_path", f"no folder {folder}")
     seen = set()
     for e in prof.editions:
         if e.name in seen:

@@ -85,6 +85,8 @@ class NotebookSpec:
 
     file: its file name in the submission (found anywhere inside, beside the package first).
     variable: the kernel variable holding the scored model (None: execute only, no accuracy).
+    not_executed: set for a notebook of the course the grader does not run (a PyTorch notebook,
+    a submission helper): the results say it was found and why it was not executed.
     classes: the class names that model may have; it is rebuilt with the reference's class
     (profile.models says how). formula: points fraction from the accuracy the grader recomputes
     on `split` ("validation" or "test", the two halves of the real test batch the notebook never
@@ -97,10 +99,15 @@ class NotebookSpec:
     formula: AccuracyFormula | None = None
     points: float = 0.0
     split: str = "validation"
+    not_executed: str = ""  # non-empty: the grader never executes this notebook, and this says why
 
     def __post_init__(self):
         if self.split not in ("validation", "test"):
             raise ValueError(f"{self.file}: split must be 'validation' or 'test', not {self.split!r}")
+
+    @property
+    def executed(self) -> bool:
+        return not self.not_executed
 
     @property
     def stem(self) -> str:
@@ -175,6 +182,8 @@ class Dataset:
     source): a folder of what the sandboxed notebooks may read, copied into the working copy as
     `folder` and named to the kernel by the environment variable `env`; holdout(profile,
     source): the held-out images the grader scores on (X and y by split, describe(split)).
+    links: paths, relative to the working copy, where the staged folder is also linked, for
+    notebooks that hard-code where the data is (the official kits' `cs231n/datasets/...`).
     """
 
     name: str
@@ -184,6 +193,7 @@ class Dataset:
     stage: Callable[[Any, Any], Path]
     holdout: Callable[[Any, Any], Any]
     default: Callable[[], Path | None]
+    links: tuple[str, ...] = ()  # other places of the working copy the staged folder is linked at
 
 
 # ----------------------------------------------------------------------------- editions
@@ -308,6 +318,11 @@ class Profile:
     course modules it imports (a module hanging on import then blocks only its dependants).
     models: class name -> ScoredModel of the classes notebooks may train.
     readme: a function (profile, report) -> the kit README text.
+    notebooks: the master notebooks' specs (notebooks/<name>/); an edition's `notebooks` replace
+    them in for_edition (the official notebooks of that year), `masters` keeps them.
+    requirements: the modules the course's notebooks import beyond the grader's own (checked
+    when grading; each installed with the grader or found in kernel_path, folders of small
+    stand-ins for dead packages appended to the kernel's import path).
     total_points: when given, what every edition's points must add up to.
     borrows: files of this course's tree taken verbatim from another course's reference, as
     {"utils/data_utils.py": "cs231n:cs231n/data_utils.py"} (given code shared by courses: one
@@ -351,7 +366,8 @@ class Profile:
     alternatives: tuple[Variant, ...] = ()
     examples: tuple[Example, ...] = ()
     readme: Callable | None = None
-    requirements: tuple[str, ...] = ()  # packages the course's notebooks import (beyond numpy)
+    requirements: tuple[str, ...] = ()  # modules the course's notebooks import: installed, or in kernel_path
+    kernel_path: tuple[Path, ...] = ()  # folders appended to the notebook kernel's import path (compatibility shims)
     total_points: float | None = None
     borrows: Mapping[str, str] = field(default_factory=dict)
     builds_on: tuple[str, ...] = ()
@@ -365,6 +381,7 @@ class Profile:
     total_timeout: float = 240.0
     paths: CoursePaths | None = None  # filled in by grader.courses when loaded
     edition: Edition | None = None  # set by for_edition
+    own_notebooks: tuple[NotebookSpec, ...] | None = None  # set by for_edition: the masters' specs
 
     # -- names
     def functions(self) -> list[str]:
@@ -429,8 +446,17 @@ class Profile:
         specs = tuple(s for s in self.specs if not set(qualnames(s)) <= absent)
         specs = tuple(_squeezed(_without(s, absent), edition.squeezed) for s in specs)
         return dataclasses.replace(
-            self, specs=specs, edition=edition,
+            self, specs=specs, edition=edition, own_notebooks=self.masters,
             notebooks=self.notebooks if edition.notebooks is None else edition.notebooks)
+
+    @property
+    def masters(self) -> tuple[NotebookSpec, ...]:
+        """The specs of this project's master notebooks (what a notebook made from the kit is
+        scored by), whichever edition the profile grades as."""
+        return self.notebooks if self.own_notebooks is None else self.own_notebooks
+
+    def master_spec(self, file: str) -> NotebookSpec | None:
+        return next((nb for nb in self.masters if nb.file.lower() == file.lower()), None)
 
     @property
     def label(self) -> str:

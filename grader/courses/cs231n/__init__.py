@@ -12,7 +12,7 @@ import dataclasses
 
 from ...examples import Edit
 from ...mutate.hints import GENERATED_MUTANT, mutant_hint
-from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10, models
+from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, FAMILY_KERNEL_PATH, cifar10, models
 from ..family.update_checks import CHECKS as UPDATE_CHECKS
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
@@ -31,15 +31,28 @@ NOTEBOOKS = (
     NotebookSpec("ConvolutionalNetworks.ipynb", "best_model", ("ThreeLayerConvNet",), AT_LEAST(offset=60, span=0), 5.0),
 )
 
-# The official notebooks of each year (docs/courses/cs231n.md): the fully connected notebook keeps
-# the one model the course scores (`best_model`, at least 50% validation accuracy); the others are
-# executed, not scored (their targets concern a Solver's training accuracy or a PyTorch model).
+# The official notebooks of each year (graded as they come when a submission was made with the
+# official kit; see grader.execute.resolve_spec): the fully connected notebook keeps the one model
+# the course sets a target for (`best_model`, at least 50% validation accuracy); BatchNormalization,
+# Dropout and ConvolutionalNetworks are executed, not scored (their targets are on a Solver's
+# training accuracy, or none); the framework notebooks and the Colab submission helper are
+# reported when found, never executed.
+TORCH = ("a PyTorch notebook: the course grades it by its own PyTorch targets, and the grader's kernel has no "
+         "torch (this profile grades the numpy part of the assignment)")
+TENSORFLOW = TORCH.replace("PyTorch", "TensorFlow").replace("torch (", "tensorflow (")
+HELPER = "the kit's helper that packs the submission on Colab (apt-get, pip, zip): nothing to grade"
 FC_OFFICIAL = NotebookSpec("FullyConnectedNets.ipynb", "best_model", ("FullyConnectedNet", "TwoLayerNet"),
                            AT_LEAST(offset=50, span=0), 5.0)
-OFFICIAL_2018 = (FC_OFFICIAL, NotebookSpec("BatchNormalization.ipynb"), NotebookSpec("Dropout.ipynb"),
+EXECUTED_ONLY = (NotebookSpec("BatchNormalization.ipynb"), NotebookSpec("Dropout.ipynb"),
                  NotebookSpec("ConvolutionalNetworks.ipynb"))
-OFFICIAL_2021 = (dataclasses.replace(FC_OFFICIAL, classes=("FullyConnectedNet",)),) + OFFICIAL_2018[1:]
-OFFICIAL_2025 = OFFICIAL_2018[1:]  # the fully connected notebook moved to assignment 1
+OFFICIAL_2018 = (FC_OFFICIAL, *EXECUTED_ONLY, NotebookSpec("PyTorch.ipynb", not_executed=TORCH),
+                 NotebookSpec("TensorFlow.ipynb", not_executed=TENSORFLOW),
+                 NotebookSpec("collect_submission.ipynb", not_executed=HELPER))
+OFFICIAL_2021 = (dataclasses.replace(FC_OFFICIAL, classes=("FullyConnectedNet",)), *OFFICIAL_2018[1:],
+                 NotebookSpec("Network_Visualization.ipynb", not_executed=TORCH))
+OFFICIAL_2025 = (*EXECUTED_ONLY, NotebookSpec("PyTorch.ipynb", not_executed=TORCH),
+                 NotebookSpec("RNN_Captioning_pytorch.ipynb", not_executed=TORCH),
+                 NotebookSpec("collect_submission.ipynb", not_executed=HELPER))  # the FC notebook moved to assignment 1
 
 A1_2021 = ("layers.svm_loss", "fc_net.TwoLayerNet")  # assignment 1's since 2021
 OPTIMIZERS = ("optim.sgd_momentum", "optim.rmsprop", "optim.adam")  # assignment 1's since 2025
@@ -108,13 +121,21 @@ PROFILE = Profile(
             "ThreeLayerConvNet": models.three_layer_convnet(CNN_MODULE, "ThreeLayerConvNet")},
     notebooks=NOTEBOOKS,
     notebook_settings=NotebookSettings(),
-    dataset=cifar10.dataset("cs231n.data_utils"),
+    # official notebooks may name the folder the kits' get_datasets.sh fills: it is linked there too
+    dataset=cifar10.dataset("cs231n.data_utils", links=("cs231n/datasets/cifar-10-batches-py",)),
     editions=EDITIONS,
     mutants=catalogue.MUTANTS,
     alternatives=catalogue.ALTERNATIVES,
     examples=demo.CLASS,
     readme=kit_readme,
-    requirements=("numpy", "matplotlib", "imageio"),
+    # What the official notebooks and support files import beyond numpy (docs/notebooks.md): imageio
+    # and Pillow are installed with the grader; past.builtins, future and google.colab are stand-ins
+    # (FAMILY_KERNEL_PATH). Not torch/tensorflow: those notebooks are not executed. Not scipy: the
+    # 2018 kit's `scipy.misc.imread` is gone from every scipy a current Python runs (that cell fails,
+    # reported).
+    requirements=("numpy", "matplotlib", "imageio", "PIL", "past.builtins", "future.standard_library",
+                  "google.colab"),
+    kernel_path=FAMILY_KERNEL_PATH,
     total_points=100.0,
     accepted_mutants=ACCEPTED_MUTANTS,
     default=True,

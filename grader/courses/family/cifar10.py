@@ -188,10 +188,12 @@ def holdout(profile, module: str, src: CifarSource, mean_images: int = 49000) ->
     return h
 
 
-def dataset(loader: str, mean_images: int = 49000) -> Dataset:
+def dataset(loader: str, mean_images: int = 49000, links: tuple[str, ...] = ()) -> Dataset:
     """CIFAR-10 for a course whose reference reads it with the module `loader` (e.g.
-    "cs231n.data_utils"); the notebooks subtract the mean of the first `mean_images` images."""
+    "cs231n.data_utils"); the notebooks subtract the mean of the first `mean_images` images.
+    links: where else in a notebook's folder the staged batches appear (see Dataset)."""
     return Dataset(
+        links=tuple(links),
         name="CIFAR-10",
         env=ENV,
         folder=STAGED,
