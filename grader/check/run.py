@@ -40,8 +40,10 @@ class CheckRun:
 
 def sandbox_context(profile, packages: dict[str, str] | None = None) -> dict:
     """What the drivers in the child know of the course: the package names of this working copy
-    (canonical -> the name the submission uses) and the edition's constructor renames."""
-    return {"packages": dict(packages or {}), "renames": {k: dict(v) for k, v in profile.renames.items()}}
+    (canonical -> the name the submission uses) and the edition's constructor renames and
+    complemented arguments."""
+    return {"packages": dict(packages or {}), "renames": {k: dict(v) for k, v in profile.renames.items()},
+            "complement": {k: list(v) for k, v in profile.complement.items()}}
 
 
 def run_checks(profile, workdir: Path, *, seed: int, oracle, limits: Limits | None = None,

@@ -199,6 +199,7 @@ class Evidence:
     functions: tuple[str, ...] = ()  # qualified names that must be defined ("layers.svm_loss")
     absent: tuple[str, ...] = ()  # qualified names that must not be defined
     arguments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "fc_net.FullyConnectedNet" -> __init__ argument names
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "fc_net.FullyConnectedNet" -> {"dropout": 1}: literal __init__ defaults
 
 
 @dataclass(frozen=True)
@@ -206,12 +207,18 @@ class Edition:
     """One year's (or term's) version of a course, as a setting of its profile.
 
     absent: qualified names the edition's assignment does not contain (neither graded nor
-    counted in max_score). renames: per class, constructor arguments the edition names
-    differently ({"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}}): the student's
-    class is called with the edition's names, the reference with the profile's. notebooks: the
-    edition's notebooks (None: the profile's). evidence: how a submission shows it. edits: text
-    substitutions turning the reference into a solved submission of the edition (its API
-    names), for the catalogue, the demo and the profile contract test.
+    counted in max_score), or single cases of a function as "qualname[case]" (a model config
+    or a case the edition's assignment does not ask for, e.g. "fc_net.FullyConnectedNet[dropout]").
+    renames: per class, constructor arguments the edition names differently
+    ({"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}}): the student's class is
+    called with the edition's names, the reference with the profile's. complement: per class,
+    constructor arguments whose value the edition gives as 1 - the profile's (a probability of
+    keeping where the profile's is of dropping: {"fc_net.FullyConnectedNet": ("dropout",)}).
+    options: per named check (CheckSpec.check), options that replace the profile's for this
+    edition ({"dropout_forward": {"keep": True}}). notebooks: the edition's notebooks (None: the
+    profile's). evidence: how a submission shows it. edits: text substitutions turning the
+    reference into a solved submission of the edition (its API names), for the catalogue, the
+    demo and the profile contract test.
     """
 
     name: str
@@ -219,9 +226,26 @@ class Edition:
     description: str = ""
     absent: tuple[str, ...] = ()
     renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    complement: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notebooks: tuple[NotebookSpec, ...] | None = None
     evidence: Evidence = Evidence()
     edits: tuple = ()  # grader.examples.Edit: the reference as a solved submission of this edition reads
+
+    @property
+    def absent_functions(self) -> tuple[str, ...]:
+        """The whole functions of `absent` (not its "qualname[case]" entries)."""
+        return tuple(q for q in self.absent if "[" not in q)
+
+    @property
+    def absent_cases(self) -> dict[str, set[str]]:
+        """qualname -> the names of its cases the edition leaves out."""
+        out: dict[str, set[str]] = {}
+        for q in self.absent:
+            if "[" in q and q.endswith("]"):
+                name, _, case = q[:-1].partition("[")
+                out.setdefault(name, set()).add(case)
+        return out
 
 
 # ----------------------------------------------------------------------------- the profile
@@ -262,12 +286,15 @@ class CoursePaths:
 class Variant:
     """A modified copy of the reference (text substitutions): a catalogued classic bug
     (`functions` it breaks must each lose points, and one of their failures must show `hint`) or
-    an accepted alternative implementation (`functions` it touches all keep full marks)."""
+    an accepted alternative implementation (`functions` it touches all keep full marks).
+    not_in: editions whose assignment does not contain what it changes (a bug of the dropout in
+    a net is invisible in an edition that grades the net without dropout)."""
 
     name: str
     edits: tuple  # grader.examples.Edit
     functions: tuple[str, ...] = ()
     hint: str | None = None
+    not_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -393,9 +420,9 @@ class Profile:
         edition = self.get_edition(name)
         if edition is None or self.edition is edition:
             return self
-        absent = set(edition.absent)
+        absent = set(edition.absent_functions)
         specs = tuple(s for s in self.specs if not set(qualnames(s)) <= absent)
-        specs = tuple(_without(s, absent) for s in specs)
+        specs = tuple(_for_edition(_without(s, absent), edition) for s in specs)
         return dataclasses.replace(
             self, specs=specs, edition=edition,
             notebooks=self.notebooks if edition.notebooks is None else edition.notebooks)
@@ -408,6 +435,10 @@ class Profile:
     @property
     def renames(self) -> Mapping[str, Mapping[str, str]]:
         return self.edition.renames if self.edition else EMPTY
+
+    @property
+    def complement(self) -> Mapping[str, tuple[str, ...]]:
+        return self.edition.complement if self.edition else EMPTY
 
     # -- points
     def points(self) -> dict[str, float]:
@@ -429,6 +460,24 @@ class Profile:
 
     def max_points(self) -> float:
         return round(sum(self.points().values()) + sum(nb.points for nb in self.notebooks if nb.scored), 4)
+
+
+def _for_edition(spec, edition: Edition):
+    """A spec without the cases the edition leaves out ("qualname[case]" in its absent) and with
+    the edition's options of its named check."""
+    if isinstance(spec, CheckSpec):
+        extra = edition.options.get(spec.check)
+        return dataclasses.replace(spec, options={**spec.options, **extra}) if extra else spec
+    cases = set()
+    for q in qualnames(spec):
+        cases |= edition.absent_cases.get(q, set())
+    if not cases:
+        return spec
+    if isinstance(spec, ModelSpec):
+        return dataclasses.replace(spec, configs=tuple(c for c in spec.configs if c.name not in cases))
+    if hasattr(spec, "cases"):
+        return dataclasses.replace(spec, cases=tuple(c for c in spec.cases if c.name not in cases))
+    return spec
 
 
 def _without(spec, absent: set[str]):

@@ -220,7 +220,7 @@ def solver(b, spec: CheckSpec) -> None:
     q, o = spec.qualname, spec.options
     public = spec.visibility == "visible"
     pre = "public:" if public else ""
-    absent = set(b.profile.edition.absent) if b.profile.edition else set()
+    absent = set(b.profile.edition.absent_functions) if b.profile.edition else set()
     runs = [r for r in o["runs"] if f"{r['module'].rsplit('.', 1)[-1]}.{r['cls']}" not in absent]  # not this edition's
     for n, run in enumerate(runs):
         rng = b.rng(f"{q}[{pre}{run['name']}]", public)
