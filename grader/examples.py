@@ -7,11 +7,13 @@ demo` all draw their submissions from here.
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .reference import CANONICAL
 from .strip import strip_solutions
 
 
@@ -53,15 +55,48 @@ def build(profile, dest: Path, edits=(), *, files=None, nest=(), strip=False) ->
         for rel in files:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / rel, root / rel)
+    own = [e for e in profile.edition.edits if (root / e.file).exists()] if profile.edition is not None else []
     if strip:
+        apply(root, own)  # (an edition's edits may touch solution lines: before they are stripped)
+        own = []
         for rel in profile.editable:
             if (root / rel).exists():
                 text = (root / rel).read_text(encoding="utf-8")
                 (root / rel).write_text(strip_solutions(text, where=rel, markers=profile.markers), encoding="utf-8")
     apply(root, edits)
-    if profile.edition is not None:
-        apply(root, [e for e in profile.edition.edits if (root / e.file).exists()])
+    apply(root, own)
+    if profile.builds_on:
+        vendor_canonical(profile, root)
     return Path(dest)
+
+
+_CANONICAL_IMPORT = re.compile(rf"^(\s*)(from|import)\s+{CANONICAL}\b", re.MULTILINE)
+
+
+def vendor_canonical(profile, root: Path) -> None:
+    """A solved submission of a course built on others runs without the grader: its solution
+    blocks import `_canonical.<package>...` (the base courses' references), so the packages they
+    name are copied into the first student package as `<package>/_canonical/` and the imports
+    point there (`from <package>._canonical.cs231n import layers`). Nothing is done when no file
+    imports them (e.g. the unsolved kit)."""
+    from .courses import get_profile
+
+    pkg = profile.student_packages[0].name
+    files = [p for p in sorted(Path(root).rglob("*.py")) if p.is_file()]
+    users = [p for p in files if _CANONICAL_IMPORT.search(p.read_text(encoding="utf-8"))]
+    if not users or not (Path(root) / pkg).is_dir():
+        return
+    target = Path(root) / pkg / CANONICAL
+    target.mkdir(exist_ok=True)
+    (target / "__init__.py").write_text('"""Copies of the base courses\' reference packages (a solved example only)."""\n')
+    for name in profile.builds_on:
+        base = get_profile(name)
+        for other in base.packages:
+            shutil.copytree(base.paths.reference / other.name, target / other.name, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.c", "*.so", "*.pyx"))
+    for path in users:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(_CANONICAL_IMPORT.sub(rf"\1\2 {pkg}.{CANONICAL}", text), encoding="utf-8")
 
 
 def variant(profile, name: str):
