@@ -13,9 +13,10 @@ import numpy as np
 from .spec import Tol
 
 
-def rel_error(actual, expected, floor: float = 0.0) -> float:
+def rel_error(actual, expected, floor: float = 0.0, scale: float | None = None) -> float:
     """The notebooks' relative error max |a - e| / max(1e-8, |a| + |e|), with the denominator
-    floored at floor * max|e| (entries far below the array's scale are compared absolutely).
+    floored at floor * max|e| (entries far below the array's scale are compared absolutely), or at
+    floor * scale when a larger scale is given (the magnitude of the whole check's outputs).
 
     Shape mismatch or a non-finite entry gives inf.
     """
@@ -25,7 +26,7 @@ def rel_error(actual, expected, floor: float = 0.0) -> float:
         return float("inf")
     if a.size == 0:
         return 0.0
-    scale = float(np.max(np.abs(e))) if e.size else 0.0
+    scale = max(float(np.max(np.abs(e))) if e.size else 0.0, scale or 0.0)
     denom = np.maximum(np.abs(a) + np.abs(e), max(1e-8, floor * scale))
     return float(np.max(np.abs(a - e) / denom))
 
@@ -55,11 +56,14 @@ def shape_str(shape) -> str:
     return "(" + ", ".join(str(int(s)) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def compare(key: str, actual, expected, tol: Tol, dtype: str = "float64", actual_dtype: str | None = None) -> Comparison:
+def compare(key: str, actual, expected, tol: Tol, dtype: str = "float64", actual_dtype: str | None = None,
+            scale: float | None = None) -> Comparison:
     """Compare one output with the expected value at the tolerance of the case's dtype.
 
     actual_dtype: the dtype the student's function returned (before the float64 conversion);
-    a non-floating result (int, bool) fails.
+    a non-floating result (int, bool) fails. scale: the magnitude of the outputs this one is
+    judged among (see rel_error), so that an output that is zero up to rounding (the gradient of
+    a bias that batchnorm follows) is not judged by its own rounding noise.
     """
     threshold = tol.threshold(dtype)
     if actual is None:
@@ -74,7 +78,7 @@ def compare(key: str, actual, expected, tol: Tol, dtype: str = "float64", actual
         return Comparison(key, False, None, f"contains {what} ({int(bad.sum())} of {a.size} entries)", threshold)
     if actual_dtype is not None and np.dtype(actual_dtype).kind not in "f":
         return Comparison(key, False, None, f"dtype {actual_dtype}, expected a floating-point array", threshold)
-    err = rel_error(a, e, tol.floor(dtype))
+    err = rel_error(a, e, tol.floor(dtype), scale)
     return Comparison(key, err <= threshold, err, None, threshold)
 
 

@@ -189,12 +189,16 @@ class Judges:
         else:
             for r, reg in enumerate(regs):
                 loss_comps.append(compare(f"loss (reg={reg:g})", out.get(f"r{r}.loss"), exp[f"r{r}.loss"], spec.tol, cfg.dtype))
+                # every gradient is judged at the scale of the model's gradients: a bias followed by
+                # batchnorm has a gradient that is zero up to rounding, whose noise is no error
+                scale = max((float(np.max(np.abs(exp[f"r{r}.g.{k}"]))) for k in names
+                             if np.size(exp.get(f"r{r}.g.{k}", ()))), default=0.0)
                 for k in names:
                     if k in missing:
                         grad_comps.append(Comparison(f"grads['{k}']", False, None, "missing from grads"))
                         continue
                     grad_comps.append(compare(f"grads['{k}'] (reg={reg:g})", out.get(f"r{r}.g.{k}"),
-                                              exp[f"r{r}.g.{k}"], spec.grad_tol, cfg.dtype))
+                                              exp[f"r{r}.g.{k}"], spec.grad_tol, cfg.dtype, scale=scale))
             nums = [k for k in out if k.startswith("num.")]
             if nums:
                 worst = max(rel_error(out["ana." + k[4:]], out[k], spec.numeric_tol.floor64) for k in nums)
@@ -224,16 +228,22 @@ class Judges:
             if k not in have:
                 continue
             shape_e, shape_a = exp[f"init.shape.{k}"], out.get(f"init.shape.{k}")
+            rule = spec.init.get(re.match(r"[A-Za-z_]*", k).group(0), 0.0)
+            broadcast = False
             if shape_a is None or shape_a.shape != shape_e.shape or not np.array_equal(shape_a, shape_e):
-                got = "?" if shape_a is None else tuple(int(s) for s in shape_a)
-                comps.append(Comparison(k, False, None, f"shape {got}, expected {tuple(int(s) for s in shape_e)}"))
-                continue
+                shape = tuple(int(s) for s in shape_e)
+                got = None if shape_a is None else tuple(int(s) for s in shape_a)
+                # a constant (a zero bias) of a shape that broadcasts to the expected one, e.g. (1, H)
+                # or a plain 0 for (H,), is the same parameter to every computation
+                if got is None or rule == "normal" or not _broadcasts(got, shape):
+                    comps.append(Comparison(k, False, None, f"shape {'?' if got is None else got}, expected {shape}"))
+                    continue
+                broadcast = True  # (and a plain int 0 becomes a float array at the first update)
             n = int(np.prod(shape_e))
             mean, std = scalar(out.get(f"init.mean.{k}")), scalar(out.get(f"init.std.{k}"))
             if mean is None or std is None:
                 comps.append(Comparison(k, False, None, "initial values are not finite"))
                 continue
-            rule = spec.init.get(re.match(r"[A-Za-z_]*", k).group(0), 0.0)
             if rule == "normal":
                 # the sample std of n normal draws has relative sd ~ 1/sqrt(2n): allow 6 of them
                 spread = 6 / math.sqrt(2 * n)
@@ -247,7 +257,7 @@ class Judges:
                 comps.append(Comparison(k, ok, None, None if ok else f"mean {mean:.3g}, std {std:.3g}: expected all {target:g}"))
             want_dt = (einfo.get("init_dtype") or {}).get(k)
             have_dt = (info.get("init_dtype") or {}).get(k)
-            if want_dt and have_dt and want_dt != have_dt:
+            if want_dt and have_dt and want_dt != have_dt and not broadcast:
                 comps.append(Comparison(k, False, None, f"dtype {have_dt}, expected {want_dt} (the model's dtype)"))
         if not comps:
             return Verdict("failed", "no parameters to check")
@@ -306,6 +316,19 @@ class Judges:
             if f"r0.g.{k}" not in out:
                 comps.append(Comparison(f"grads['{k}']", False, None, "missing from grads"))
         return comps
+
+
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    """Whether an array of `shape` acts as one of `target` wherever a batch of such arrays meets
+    it: its leading axes of length 1 dropped, it broadcasts to exactly `target` ((1, H) or () for
+    (H,); not (H, 1))."""
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def _kwargs_text(kwargs: dict, only: dict | None = None) -> str:
