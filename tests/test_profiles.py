@@ -113,6 +113,11 @@ def test_profiles_are_discovered_and_listed_with_their_editions():
 # ----------------------------------------------------------------------------- the pipeline names no course
 
 
+# Plain words a course may also use as a name (a notebook keeping its model in `model`): they say
+# nothing about the course, and the engine uses them too.
+PLAIN_WORDS = {"model"}
+
+
 def _course_words() -> set[str]:
     """Every function, class, module, package and notebook name a profile uses."""
     words: set[str] = set()
@@ -125,7 +130,7 @@ def _course_words() -> set[str]:
         words |= {p.name for p in prof.packages} | {a for p in prof.packages for a in p.aliases}
         for nb in prof.notebooks + tuple(x for e in prof.editions for x in (e.notebooks or ())):
             words |= {nb.file, nb.stem} | ({nb.variable} if nb.variable else set()) | set(nb.classes)
-    return {w for w in words if len(w) > 3}
+    return {w for w in words if len(w) > 3} - PLAIN_WORDS
 
 
 def _code_tokens(path: Path):

@@ -304,9 +304,10 @@ class Builder:
             arrays = {"X": np.asarray(X).astype(dtype), "y": np.asarray(y, dtype=np.int64)}
             arrays.update({f"p.{k}": np.asarray(v).astype(dtype) for k, v in params.items()})
             task_params = {"module": spec.module, "cls": spec.cls, "kwargs": kwargs, "regs": list(cfg.regs),
-                           "reg_arg": spec.reg_arg, "reg_at": spec.reg_at, "param_names": list(params),
-                           "seed": int(rng.integers(2**31)),
+                           "reg_arg": spec.reg_arg, "param_names": list(params), "seed": int(rng.integers(2**31)),
                            "numeric": self.numeric(Case("m", dtype=cfg.dtype), rng)}
+            if spec.reg_at != "init":
+                task_params["reg_at"] = spec.reg_at
             if cfg.stochastic:
                 task_params["seed2"] = int(kwargs.get("seed", 0)) + 1000
                 task_params["plain_kwargs"] = as_json(cfg.plain_kwargs)
