@@ -338,6 +338,12 @@ def test_the_solved_masters_run_in_quick_mode_and_get_scored_by_the_course_formu
 # ----------------------------------------------------------------------------- the command line
 
 
+def test_the_committed_kit_is_the_build_of_the_reference_and_masters():
+    r = subprocess.run([sys.executable, "-m", "grader", "build-template", "--profile", "ece-c147", "--check"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+
+
 def test_grade_detects_the_course_and_demo_grades_its_class(tmp_path, solved):
     r = subprocess.run([sys.executable, "-m", "grader", "grade", str(solved), "--out", str(tmp_path / "out"),
                         "--json", "--no-notebooks"], capture_output=True, text=True, timeout=900)
