@@ -9,9 +9,10 @@ repository, named OWNER+NAME (or OWNER+NAME/repo; the --corpus default is $GRADE
 folder is extracted at its commit into a temporary folder and graded with `grader grade`
 (code checks; the course and edition detected, as a TA would run it).
 
-judgements.json (committed beside the manifest) records, per "owner/name:function", whether a
-failure is a real bug of the student ("real") or a false failure of the grader ("false"), with
-the evidence (the student's line). A failure nobody judged yet is "unjudged" (and counted on the
+judgements.json (committed beside the manifest) records, per "owner/name:function" (or
+"owner/name/folder:function" when a repository holds several submissions), whether a failure is
+a real bug of the student ("real") or a false failure of the grader ("false"), with the evidence
+(the student's line). A failure nobody judged yet is "unjudged" (and counted on the
 last line only when there is one). The last line:
 
     submissions=N functions=M failed=F real=R false=X [unjudged=U]
@@ -39,9 +40,10 @@ JUDGEMENTS = HERE / "calibration" / "judgements.json"
 
 
 def mirror(corpus: Path, repository: str) -> Path:
-    """The bare git directory of `repository` in the corpus (OWNER+NAME, or OWNER+NAME/repo)."""
+    """The git directory of `repository` in the corpus (OWNER+NAME, OWNER+NAME/repo, or the .git of a
+    clone there)."""
     path = corpus / repository.replace("/", "+")
-    for candidate in (path, path / "repo", path / "repo" / ".git"):
+    for candidate in (path, path / "repo", path / ".git", path / "repo" / ".git"):
         if (candidate / "HEAD").is_file() and (candidate / "objects").is_dir():
             return candidate
     raise SystemExit(f"{repository}: no git mirror at {path} (fetch the repository into the corpus folder)")
@@ -71,8 +73,10 @@ def extract(git_dir: Path, commit: str, folder: str, dest: Path) -> Path:
     return dest / folder
 
 
-def grade(entry: dict, corpus: Path, out: Path, notebooks: bool) -> dict:
+def grade(entry: dict, corpus: Path, out: Path, notebooks: bool, several: bool = False) -> dict:
     name = entry["repository"].replace("/", "+")
+    if several:  # a repository holding several submissions (one per homework): one name each
+        name += "+" + entry["folder"].replace("/", "_")
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
         root = extract(mirror(corpus, entry["repository"]), entry["commit"], entry["folder"], Path(tmp) / "src")
         sub = Path(tmp) / name
@@ -118,14 +122,18 @@ def main() -> int:
                and (not args.course or e["course"] == args.course)]
     judged = json.loads(args.judgements.read_text()) if args.judgements.is_file() else {}
     out = args.out or Path(tempfile.mkdtemp(prefix="calibration-"))
+    count = {}
+    for e in entries:
+        count[e["repository"]] = count.get(e["repository"], 0) + 1
     with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
-        graded = list(pool.map(lambda e: grade(e, args.corpus, out, args.notebooks), entries))
+        graded = list(pool.map(lambda e: grade(e, args.corpus, out, args.notebooks, count[e["repository"]] > 1),
+                               entries))
 
     totals = {"functions": 0, "failed": 0, "real": 0, "false": 0, "unjudged": 0}
     rows = ["| repository | commit | edition | score | failed function | verdict | evidence |", "|---|---|---|---|---|---|---|"]
     for g in graded:
         e = g["entry"]
-        head = f"{e['repository']}@{e['commit'][:8]} ({e['course']} {e.get('edition_year', '?')})"
+        head = f"{e['repository']}@{e['commit'][:8]}/{e['folder']} ({e['course']} {e.get('edition_year', '?')})"
         if "error" in g:
             print(f"{head}: the grader failed: {g['error'][-300:]}")
             totals["unjudged"] += 1
@@ -148,7 +156,8 @@ def main() -> int:
         if not fails:
             rows.append(f"{lead} none | | |")
         for fn, tests in sorted(fails.items()):
-            j = judged.get(f"{e['repository']}:{fn}")
+            # a repository with several submissions (homeworks) judges each under OWNER/NAME/FOLDER
+            j = judged.get(f"{e['repository']}/{e['folder']}:{fn}") or judged.get(f"{e['repository']}:{fn}")
             verdict = j["verdict"] if j else "unjudged"
             totals[verdict if verdict in ("real", "false") else "unjudged"] += 1
             why = (j["why"] if j else tests[0]["output"][:160]).replace("|", "\\|")

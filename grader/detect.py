@@ -38,16 +38,36 @@ class Detection:
                 "candidates": [{"profile": p, "edition": e, "score": s} for p, e, s in self.candidates[:6]]}
 
 
-def _definitions(path: Path) -> tuple[set[str], dict[str, list[str]]]:
-    """(names defined at top level, incl. Class.method; constructor argument names per class)."""
+def _literal_defaults(a: ast.arguments) -> dict:
+    """Argument name -> its default value, for the defaults written as plain literals."""
+    out = {}
+    positional = a.posonlyargs + a.args
+    for arg, default in zip(positional[len(positional) - len(a.defaults):], a.defaults):
+        try:
+            out[arg.arg] = ast.literal_eval(default)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            pass
+    for arg, default in zip(a.kwonlyargs, a.kw_defaults):
+        if default is not None:
+            try:
+                out[arg.arg] = ast.literal_eval(default)
+            except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+                pass
+    return out
+
+
+def _definitions(path: Path) -> tuple[set[str], dict[str, list[str]], dict[str, dict]]:
+    """(names defined at top level, incl. Class.method; constructor argument names per class;
+    constructor argument defaults written as literals, per class)."""
     try:
         if path.stat().st_size > MAX_PARSE_BYTES:
-            return set(), {}
+            return set(), {}, {}
         tree = ast.parse(path.read_bytes())
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return set(), {}
+        return set(), {}, {}
     names: set[str] = set()
     args: dict[str, list[str]] = {}
+    defaults: dict[str, dict] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(node.name)
@@ -59,7 +79,8 @@ def _definitions(path: Path) -> tuple[set[str], dict[str, list[str]]]:
                     if item.name == "__init__":
                         a = item.args
                         args[node.name] = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs][1:]
-    return names, args
+                        defaults[node.name] = _literal_defaults(a)
+    return names, args, defaults
 
 
 class Facts:
@@ -72,7 +93,7 @@ class Facts:
 
     def parsed(self, path: Path):
         if path not in self._cache:
-            self._cache[path] = _definitions(path) if path.is_file() else (set(), {})
+            self._cache[path] = _definitions(path) if path.is_file() else (set(), {}, {})
         return self._cache[path]
 
     def text(self, path: Path) -> str:
@@ -109,6 +130,8 @@ def _features(profile) -> set[tuple]:
         out |= {("file", f) for f in e.evidence.files}
         for cls, args in e.evidence.arguments.items():
             out |= {("arg", cls, a) for a in args}
+        for cls, values in e.evidence.defaults.items():
+            out |= {("default", cls, a, v) for a, v in values.items()}
         for cls, names in e.renames.items():
             out |= {("arg", cls, a) for pair in names.items() for a in pair}
         out |= {("text", module, pattern) for module, patterns in e.evidence.text.items() for pattern in patterns}
@@ -136,6 +159,10 @@ def _expectations(profile, edition) -> dict[tuple, bool]:
     out.update({("file", f): True for f in ev.files})
     out.update({("arg", cls, a): True for cls, args in ev.arguments.items() for a in args})
     out.update({("text", m, pattern): seen for m, patterns in ev.text.items() for pattern, seen in patterns.items()})
+    for cls, values in ev.defaults.items():
+        for a, v in values.items():
+            out.update({f: False for f in out if f[:3] == ("default", cls, a)})  # one default at a time
+            out[("default", cls, a, v)] = True
     return out
 
 
@@ -153,6 +180,11 @@ def _observe(feature: tuple, facts: Facts, files: dict[str, Path], package_dir: 
     if kind == "text":
         path = files.get(feature[1])
         return path is not None and re.search(feature[2], facts.text(path)) is not None
+    if kind == "default":
+        module, _, cls = feature[1].partition(".")
+        path = files.get(module)
+        have = facts.parsed(path)[2].get(cls) if path is not None else None
+        return have is not None and feature[2] in have and have[feature[2]] == feature[3]
     return (package_dir.parent / feature[1]).is_file()
 
 
@@ -163,6 +195,8 @@ def _describe(feature: tuple, seen: bool) -> str:
         return f"{feature[1]}({feature[2]}=...) {'accepted' if seen else 'not an argument'}"
     if feature[0] == "text":
         return f"{feature[1]} {'matches' if seen else 'does not match'} /{feature[2]}/"
+    if feature[0] == "default":
+        return f"{feature[1]}({feature[2]}={feature[3]!r}) {'is the default' if seen else 'not the default'}"
     return f"{feature[1]} {'present' if seen else 'absent'}"
 
 

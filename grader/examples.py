@@ -7,11 +7,13 @@ demo` all draw their submissions from here.
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .reference import CANONICAL
 from .strip import strip_solutions
 
 
@@ -53,20 +55,22 @@ def build(profile, dest: Path, edits=(), *, files=None, nest=(), strip=False) ->
         for rel in files:
             (root / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src / rel, root / rel)
+    own = [e for e in profile.edition.edits if (root / e.file).exists()] if profile.edition is not None else []
     if strip:
+        apply(root, own)  # (an edition's edits may touch solution lines: before they are stripped)
+        own = []
         for rel in profile.editable:
             if (root / rel).exists():
                 text = (root / rel).read_text(encoding="utf-8")
                 (root / rel).write_text(strip_solutions(text, where=rel, markers=profile.markers), encoding="utf-8")
     apply(root, edits)
-    if profile.edition is not None:
-        apply(root, [e for e in profile.edition.edits if (root / e.file).exists()])
+    apply(root, own)
     if profile.builds_on:
         _carry_bases(profile, root)
     return Path(dest)
 
 
-BASES = "_canonical"  # grader.reference.CANONICAL: how a reference names the courses it builds on
+BASES = CANONICAL  # how a reference names the courses it builds on
 
 
 def _carry_bases(profile, root: Path) -> None:
@@ -76,8 +80,6 @@ def _carry_bases(profile, root: Path) -> None:
     as `<package>/_canonical_<base package>/` (extra modules of the student's; a folder not named
     like a course package, so the submission's own package is still the one found) with the
     imports rewritten to it. Files that do not mention `_canonical` are left as they are."""
-    import re
-
     from .courses import get_profile
 
     pkg = root / profile.package

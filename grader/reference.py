@@ -70,6 +70,13 @@ class ReferenceTree:
             finally:
                 sys.path.remove(str(self.root))
             self.modules.update({k: v for k, v in sys.modules.items() if self._ours(k)})
+        # The base trees stay importable as _canonical.* afterwards too: solution blocks import
+        # them inside the function bodies, which also run outside active() (a reference model a
+        # named check trains, or one the grader rebuilt to score a notebook's weights).
+        with _LOCK:
+            for name, module in self.modules.items():
+                if name.split(".", 1)[0] == CANONICAL:
+                    sys.modules.setdefault(name, module)
 
     @staticmethod
     def _canonical(base) -> dict[str, ModuleType]:

@@ -10,6 +10,8 @@ holds every package of the course under its own name:
 - every other reference file (solvers, gradient checks, fast layers, __init__.py, support
   packages) from the reference, whatever the submission holds;
 - extra .py modules the student added to a student package (helpers their code imports);
+- a copy of each package under each of its other names (Package.aliases), for code written for
+  a term whose kit names that package differently;
 - grader/__init__.py (empty) and the compiled grader/_im2col extension, so the given fast
   layers' `from grader._im2col import ...` works while the real grader stays out of reach.
 """
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import FailedError
+from .reference import CANONICAL
 from .strip import strip_solutions
 
 log = logging.getLogger(__name__)
@@ -212,7 +215,9 @@ def find_package(root: Path, names, anchor_files: Iterable[str]) -> Path | None:
     anchors = tuple(anchor_files)
     candidates = []
     for dirpath, dirnames, _ in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d))
+        # (a solved example of a course built on another carries that course's packages in a
+        # _canonical/ folder: never the student's package)
+        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d) and d != CANONICAL)
         here = Path(dirpath)
         score = sum(_is_regular(here / a) for a in anchors)
         if score:
@@ -291,6 +296,14 @@ def assemble_workdir(profile, students: dict[str, Path | None], dest: Path, *, r
         student_pkg = students.get(pkg.name) if pkg.student else None
         mine = [e.split("/", 1)[1] for e in editable if e.split("/", 1)[0] == pkg.name]
         _assemble_package(student_pkg, reference / pkg.name, mine, dest / pkg.name, work, profile.markers)
+    taken = {pkg.name for pkg in profile.packages}
+    for pkg in profile.packages:
+        for alias in pkg.aliases:
+            # the same package under the name some terms' kits give it, for code that imports it so
+            # (e.g. `from cs231n.fast_layers import *` where this kit says utils)
+            if alias not in taken and (dest / pkg.name).is_dir():
+                shutil.copytree(dest / pkg.name, dest / alias)
+                taken.add(alias)
     return _finish_workdir(dest, work)
 
 def _assemble_package(student_pkg: Path | None, reference_pkg: Path, editable: list[str], out: Path,

@@ -13,7 +13,7 @@ import numpy as np
 from .spec import Tol
 
 
-def rel_error(actual, expected, floor: float = 0.0, scale: float = 0.0) -> float:
+def rel_error(actual, expected, floor: float = 0.0, scale: float | None = 0.0) -> float:
     """The notebooks' relative error max |a - e| / max(1e-8, |a| + |e|), with the denominator
     floored at floor * max(max|e|, scale): entries far below the array's scale, or below the
     scale of the whole call (`scale`, e.g. the largest of all the gradients a model returns:
@@ -28,7 +28,7 @@ def rel_error(actual, expected, floor: float = 0.0, scale: float = 0.0) -> float
         return float("inf")
     if a.size == 0:
         return 0.0
-    top = max(float(np.max(np.abs(e))) if e.size else 0.0, float(scale))
+    top = max(float(np.max(np.abs(e))) if e.size else 0.0, float(scale or 0.0))
     denom = np.maximum(np.abs(a) + np.abs(e), max(1e-8, floor * top))
     return float(np.max(np.abs(a - e) / denom))
 
@@ -100,7 +100,7 @@ def shape_str(shape) -> str:
 
 
 def compare(key: str, actual, expected, tol: Tol, dtype: str = "float64", actual_dtype: str | None = None, *,
-            lenient: bool = False, also: tuple = (), scale: float = 0.0) -> Comparison:
+            lenient: bool = False, also: tuple = (), scale: float | None = 0.0) -> Comparison:
     """Compare one output with the expected value at the tolerance of the case's dtype.
 
     actual_dtype: the dtype the student's function returned (before the float64 conversion);

@@ -61,9 +61,13 @@ def _function(ctx, module, name):
 
 def _renamed(ctx, module, cls, kwargs):
     """Constructor arguments under the names the course's edition uses (ctx.config["renames"],
-    per "module.Class"); the reference gets the profile's own names."""
-    renames = ((getattr(ctx, "config", None) or {}).get("renames") or {}).get(f"{module.rsplit('.', 1)[-1]}.{cls}") or {}
-    return {renames.get(k, k): v for k, v in kwargs.items()}
+    per "module.Class"), with the values it gives as 1 - the profile's (ctx.config["complement"]:
+    a probability of keeping for one of dropping); the reference gets the profile's own."""
+    config = getattr(ctx, "config", None) or {}
+    key = f"{module.rsplit('.', 1)[-1]}.{cls}"
+    renames = (config.get("renames") or {}).get(key) or {}
+    complement = set((config.get("complement") or {}).get(key) or ())
+    return {renames.get(k, k): (1 - v if k in complement else v) for k, v in kwargs.items()}
 
 
 def construct(ctx, module, cls_name, kwargs):
@@ -472,8 +476,8 @@ def _install(model, names, arrays, dtype):
         model.params[k] = np.array(arrays[f"p.{k}"], dtype=target)
 
 
-def _loss(model, X, y, cls):
-    res = model.loss(X, y)
+def _loss(model, X, y, cls, extra=None):
+    res = model.loss(X, y, **(extra or {}))
     loss, grads = _tuple(res, 2, f"{cls}.loss")
     if not isinstance(grads, dict) or not grads:
         raise NotImplementedByStudent(f"{cls}.loss returned no gradients")
@@ -506,11 +510,19 @@ def model(ctx, params, arrays):
 
     last = None
     reg_arg = params.get("reg_arg", "reg")
+    at_loss = params.get("reg_at") == "loss"  # the strength is an argument of loss(), not of the class
+
+    def made(kwargs, reg):
+        return construct(ctx, params["module"], cls_name, kwargs if at_loss else {**kwargs, reg_arg: reg})
+
+    def reg_kw(reg):
+        return {reg_arg: reg} if at_loss else None
+
     for r, reg in enumerate(params["regs"]):
         np.random.seed(params["seed"])
-        m = construct(ctx, params["module"], cls_name, {**params["kwargs"], reg_arg: reg})
+        m = made(params["kwargs"], reg)
         _install(m, names, arrays, dtype)
-        loss, grads = _loss(m, X, y, cls_name)
+        loss, grads = _loss(m, X, y, cls_name, reg_kw(reg))
         result[f"r{r}.loss"] = loss
         for k in names:
             if k in grads:
@@ -518,7 +530,7 @@ def model(ctx, params, arrays):
             elif k not in info["missing_grads"]:
                 info["missing_grads"].append(k)
         if r == 0:
-            result["r0.loss_again"] = _loss(m, X, y, cls_name)[0]
+            result["r0.loss_again"] = _loss(m, X, y, cls_name, reg_kw(reg))[0]
             scores = m.loss(X)
             result["scores"] = _array(scores, f"{cls_name}.loss(X): scores")
         last = m
@@ -527,17 +539,18 @@ def model(ctx, params, arrays):
         np.random.seed(params["seed"])
         m2 = construct(ctx, params["module"], cls_name, {**params["kwargs"], "seed": params["seed2"]})
         _install(m2, names, arrays, dtype)
-        result["loss_seed2"] = _loss(m2, X, y, cls_name)[0]
+        result["loss_seed2"] = _loss(m2, X, y, cls_name, reg_kw(params["regs"][0]))[0]
     if params.get("plain_kwargs"):  # the same model without the randomness, at both strengths
         for key, reg in (("loss_plain", params["regs"][0]), ("loss_plain_reg", params["regs"][-1])):
             np.random.seed(params["seed"])
-            m3 = construct(ctx, params["module"], cls_name, {**params["kwargs"], **params["plain_kwargs"], reg_arg: reg})
+            m3 = made({**params["kwargs"], **params["plain_kwargs"]}, reg)
             _install(m3, names, arrays, dtype)
-            result[key] = _loss(m3, X, y, cls_name)[0]
+            result[key] = _loss(m3, X, y, cls_name, reg_kw(reg))[0]
 
     numeric = params.get("numeric")
     if numeric and last is not None:
         r = len(params["regs"]) - 1
+        last_reg = reg_kw(params["regs"][r])
         for i, k in enumerate(names):
             if f"r{r}.g.{k}" not in result or k not in last.params:
                 continue
@@ -548,7 +561,8 @@ def model(ctx, params, arrays):
             ana = _sampled(result[f"r{r}.g.{k}"], p, coords)
             if ana is None:
                 continue
-            result[f"num.{k}"] = _centred(lambda: float(_loss(last, X, y, cls_name)[0]), p, coords, numeric.get("h", 1e-5))
+            result[f"num.{k}"] = _centred(lambda: float(_loss(last, X, y, cls_name, last_reg)[0]), p, coords,
+                                          numeric.get("h", 1e-5))
             result[f"ana.{k}"] = ana
     result["info"] = info
     return result

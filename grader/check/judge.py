@@ -271,7 +271,8 @@ class Judges:
             hint_g = self.hint(spec.hints, Evidence(q, cfg.name, "grads", out, exp, task.arrays, task.params, info))
         v[tests[1].name] = verdict(loss_comps, hint_l)
         v[tests[2].name] = verdict(grad_comps, hint_g, notes_g)
-        v[tests[3].name] = verdict([compare("scores (test mode)", out.get("scores"), exp["scores"], spec.tol, cfg.dtype)])
+        if len(tests) > 3:
+            v[tests[3].name] = verdict([compare("scores (test mode)", out.get("scores"), exp["scores"], spec.tol, cfg.dtype)])
         return v
 
     @staticmethod
@@ -289,21 +290,26 @@ class Judges:
             if k not in have:
                 continue
             shape_e, shape_a = exp[f"init.shape.{k}"], out.get(f"init.shape.{k}")
+            rule = spec.init.get(re.match(r"[A-Za-z_]*", k).group(0), 0.0)
+            broadcast = False
             if shape_a is None or shape_a.shape != shape_e.shape or not np.array_equal(shape_a, shape_e):
-                got = "?" if shape_a is None else tuple(int(s) for s in shape_a)
+                got = None if shape_a is None else tuple(int(s) for s in shape_a)
                 want_shape = tuple(int(s) for s in shape_e)
-                if shape_a is not None and broadcast_same(got, want_shape):
+                # a shape that broadcasts the same way ((1, D) for (D,)), or a constant (a zero bias)
+                # that acts as the expected one (a plain 0 for (H,)), is the same parameter to every
+                # computation: a warning (docs/grading-policy.md)
+                if got is not None and (broadcast_same(got, want_shape) or (rule != "normal" and _broadcasts(got, want_shape))):
                     warnings.append((SHAPE, f"params['{k}'] has shape {got} where the reference's is {want_shape}: "
                                             f"it broadcasts the same way"))
+                    broadcast = True  # (and a plain int 0 becomes a float array at the first update)
                 else:
-                    comps.append(Comparison(k, False, None, f"shape {got}, expected {want_shape}"))
+                    comps.append(Comparison(k, False, None, f"shape {'?' if got is None else got}, expected {want_shape}"))
                     continue
             n = int(np.prod(shape_e))
             mean, std = scalar(out.get(f"init.mean.{k}")), scalar(out.get(f"init.std.{k}"))
             if mean is None or std is None:
                 comps.append(Comparison(k, False, None, "initial values are not finite"))
                 continue
-            rule = spec.init.get(re.match(r"[A-Za-z_]*", k).group(0), 0.0)
             if rule == "normal":
                 # the sample std of n normal draws has relative sd ~ 1/sqrt(2n): allow 6 of them
                 spread = 6 / math.sqrt(2 * n)
@@ -317,7 +323,7 @@ class Judges:
                 comps.append(Comparison(k, ok, None, None if ok else f"mean {mean:.3g}, std {std:.3g}: expected all {target:g}"))
             want_dt = (einfo.get("init_dtype") or {}).get(k)
             have_dt = (info.get("init_dtype") or {}).get(k)
-            if want_dt and have_dt and want_dt != have_dt:
+            if want_dt and have_dt and want_dt != have_dt and not broadcast:
                 comps.append(Comparison(k, False, None, f"dtype {have_dt}, expected {want_dt} (the model's dtype)"))
         if not comps:
             return Verdict("failed", "no parameters to check")
@@ -377,6 +383,19 @@ class Judges:
             if f"r0.g.{k}" not in out:
                 comps.append(Comparison(f"grads['{k}']", False, None, "missing from grads"))
         return comps
+
+
+def _broadcasts(shape: tuple, target: tuple) -> bool:
+    """Whether an array of `shape` acts as one of `target` wherever a batch of such arrays meets
+    it: its leading axes of length 1 dropped, it broadcasts to exactly `target` ((1, H) or () for
+    (H,); not (H, 1))."""
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def _kwargs_text(kwargs: dict, only: dict | None = None) -> str:

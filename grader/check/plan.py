@@ -347,12 +347,15 @@ class Builder:
             task_params = {"module": spec.module, "cls": spec.cls, "kwargs": kwargs, "regs": list(cfg.regs),
                            "reg_arg": spec.reg_arg, "param_names": list(params), "seed": int(rng.integers(2**31)),
                            "numeric": self.numeric(Case("m", dtype=cfg.dtype), rng)}
+            if spec.reg_at != "init":
+                task_params["reg_at"] = spec.reg_at
             if cfg.stochastic:
                 task_params["seed2"] = int(kwargs.get("seed", 0)) + 1000
                 task_params["plain_kwargs"] = as_json(cfg.plain_kwargs)
+            parts = (("init", 0.5), ("loss", 1.0), ("grads", 1.0)) + ((("scores", 0.5),) if cfg.check_scores else ())
             tests = [self.test(f"{q}[{cfg.name}:{part}]", q, w * cfg.weight, cfg.visibility, cfg.name, group=part,
                                edge=cfg.edge)
-                     for part, w in (("init", 0.5), ("loss", 1.0), ("grads", 1.0), ("scores", 0.5))]
+                     for part, w in parts]
             task = Task(key, "model", task_params, arrays, 2 * self.timeout)
             self.plan(task, tests, functools.partial(self.judges.model, spec, cfg, q, task, tests), (spec.module,))
 

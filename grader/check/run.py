@@ -40,9 +40,10 @@ class CheckRun:
 
 def sandbox_context(profile, packages: dict[str, str] | None = None) -> dict:
     """What the drivers in the child know of the course: the package names of this working copy
-    (canonical -> the name the submission uses), the edition's constructor renames and the
-    compatibility shims applied before student code (Profile.compat)."""
+    (canonical -> the name the submission uses), the edition's constructor renames and
+    complemented arguments, and the compatibility shims applied before student code (Profile.compat)."""
     return {"packages": dict(packages or {}), "renames": {k: dict(v) for k, v in profile.renames.items()},
+            "complement": {k: list(v) for k, v in profile.complement.items()},
             "compat": list(profile.compat_shims)}
 
 

@@ -232,6 +232,9 @@ class ModelConfig:
     param_scale: dict = field(default_factory=lambda: {"W": 0.3, "b": 0.1, "gamma": 0.5, "beta": 0.3})
     weight: float = 1.0
     edge: str = ""
+    # False: the test-mode scores are not a test (when the course's given code, not the student's,
+    # decides how the model runs at test time, e.g. a kit whose loss never puts batchnorm in test mode)
+    check_scores: bool = True
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,7 @@ class ModelSpec:
     init: dict = field(default_factory=dict)
     init_std: str = "weight_scale"
     reg_arg: str = "reg"  # the constructor argument giving the L2 regularisation strength
+    reg_at: str = "init"  # "loss": reg_arg is an argument of loss(X, y, reg=...) instead
     tol: Tol = VALUE_TOL
     grad_tol: Tol = Tol(float64=1e-6, float32=2e-3)
     # The child's numeric gradient of the student's own loss (diagnostic except when stochastic).

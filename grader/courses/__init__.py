@@ -323,10 +323,15 @@ def validate(prof: Profile) -> None:
         if e.name in seen:
             fail(f"edition {e.name}", "two editions with this name")
         seen.add(e.name)
-        for q in e.absent:
+        for q in e.absent_functions:
             if q not in functions:
                 fail(f"edition {e.name}", f"absent {q}, which the profile does not grade")
-        for cls in e.renames:
+        for q, cases in e.absent_cases.items():
+            known = {c.name for s in prof.specs if q in qualnames(s)
+                     for c in (getattr(s, "configs", None) or getattr(s, "cases", None) or ())}
+            for case in sorted(cases - known):
+                fail(f"edition {e.name}", f"absent {q}[{case}], which is not a case of {q}")
+        for cls in (*e.renames, *e.complement):
             if cls not in functions:
                 fail(f"edition {e.name}", f"renames arguments of {cls}, which the profile does not grade")
         for shim in e.compat or ():
@@ -335,6 +340,9 @@ def validate(prof: Profile) -> None:
         for q in e.squeezed:
             if q not in functions:
                 fail(f"edition {e.name}", f"squeezed shapes of {q}, which the profile does not grade")
+        for check in e.options:
+            if check not in prof.checks:
+                fail(f"edition {e.name}", f"options of the named check {check!r}, which the profile does not register")
     for shim in prof.compat:
         if shim not in COMPAT_SHIMS:
             fail("compat", f"unknown compatibility shim {shim!r} (known: {', '.join(COMPAT_SHIMS)})")
@@ -359,6 +367,9 @@ def validate(prof: Profile) -> None:
         for f in v.functions:
             if f not in functions:
                 fail(f"catalogue {v.name}", f"names {f}, which the profile does not grade")
+        for e in v.not_in:
+            if e not in seen:
+                fail(f"catalogue {v.name}", f"not_in names {e!r}, which is not an edition of the profile")
         for e in v.edits:
             if not (paths.reference / e.file).is_file():
                 fail(f"catalogue {v.name}", f"edits {e.file}, which the reference does not have")

@@ -213,6 +213,7 @@ class Evidence:
     # short module name -> {regular expression: whether the module's text matches it}, e.g. a given
     # default that differs between years ({"optim": {r"setdefault\('t', 0\)": True}}); read as text
     text: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "fc_net.FullyConnectedNet" -> {"dropout": 1}: literal __init__ defaults
 
 
 @dataclass(frozen=True)
@@ -220,15 +221,21 @@ class Edition:
     """One year's (or term's) version of a course, as a setting of its profile.
 
     absent: qualified names the edition's assignment does not contain (neither graded nor
-    counted in max_score). renames: per class, constructor arguments the edition names
-    differently ({"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}}): the student's
-    class is called with the edition's names, the reference with the profile's. notebooks: the
-    edition's notebooks (None: the profile's). evidence: how a submission shows it. edits: text
-    substitutions turning the reference into a solved submission of the edition (its API
-    names), for the catalogue, the demo and the profile contract test. compat: the
-    compatibility shims its submissions are graded with (None: the profile's). squeezed: per
-    backward ("layers.spatial_groupnorm_backward"), gradients whose docstring states the squeezed
-    shape ((C,) where the notebook passes gamma as (1, C, 1, 1)): that shape is accepted too.
+    counted in max_score), or single cases of a function as "qualname[case]" (a model config
+    or a case the edition's assignment does not ask for, e.g. "fc_net.FullyConnectedNet[dropout]").
+    renames: per class, constructor arguments the edition names differently
+    ({"fc_net.FullyConnectedNet": {"dropout_keep_ratio": "dropout"}}): the student's class is
+    called with the edition's names, the reference with the profile's. complement: per class,
+    constructor arguments whose value the edition gives as 1 - the profile's (a probability of
+    keeping where the profile's is of dropping: {"fc_net.FullyConnectedNet": ("dropout",)}).
+    options: per named check (CheckSpec.check), options that replace the profile's for this
+    edition ({"dropout_forward": {"keep": True}}). notebooks: the edition's notebooks (None: the
+    profile's). evidence: how a submission shows it. edits: text substitutions turning the
+    reference into a solved submission of the edition (its API names), for the catalogue, the
+    demo and the profile contract test. compat: the compatibility shims its submissions are
+    graded with (None: the profile's). squeezed: per backward ("layers.spatial_groupnorm_backward"),
+    gradients whose docstring states the squeezed shape ((C,) where the notebook passes gamma as
+    (1, C, 1, 1)): that shape is accepted too.
     """
 
     name: str
@@ -236,11 +243,28 @@ class Edition:
     description: str = ""
     absent: tuple[str, ...] = ()
     renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    complement: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     notebooks: tuple[NotebookSpec, ...] | None = None
     evidence: Evidence = Evidence()
     edits: tuple = ()  # grader.examples.Edit: the reference as a solved submission of this edition reads
     compat: tuple[str, ...] | None = None
     squeezed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def absent_functions(self) -> tuple[str, ...]:
+        """The whole functions of `absent` (not its "qualname[case]" entries)."""
+        return tuple(q for q in self.absent if "[" not in q)
+
+    @property
+    def absent_cases(self) -> dict[str, set[str]]:
+        """qualname -> the names of its cases the edition leaves out."""
+        out: dict[str, set[str]] = {}
+        for q in self.absent:
+            if "[" in q and q.endswith("]"):
+                name, _, case = q[:-1].partition("[")
+                out.setdefault(name, set()).add(case)
+        return out
 
 
 # ----------------------------------------------------------------------------- the profile
@@ -283,7 +307,9 @@ class Variant:
     (`functions` it breaks must each lose points, and one of their failures must show `hint`) or
     an accepted alternative implementation (`functions` it touches all keep full marks; when
     `warning` is given, one of their tests must show it among its warnings: what the assignment
-    does not ask, docs/grading-policy.md). editions: the editions it applies to (empty: all)."""
+    does not ask, docs/grading-policy.md). editions: the editions it applies to (empty: all).
+    not_in: editions whose assignment does not contain what it changes (a bug of the dropout in
+    a net is invisible in an edition that grades the net without dropout)."""
 
     name: str
     edits: tuple  # grader.examples.Edit
@@ -291,6 +317,7 @@ class Variant:
     hint: str | None = None
     warning: str | None = None
     editions: tuple[str, ...] = ()
+    not_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -442,9 +469,9 @@ class Profile:
         edition = self.get_edition(name)
         if edition is None or self.edition is edition:
             return self
-        absent = set(edition.absent)
+        absent = set(edition.absent_functions)
         specs = tuple(s for s in self.specs if not set(qualnames(s)) <= absent)
-        specs = tuple(_squeezed(_without(s, absent), edition.squeezed) for s in specs)
+        specs = tuple(_squeezed(_for_edition(_without(s, absent), edition), edition.squeezed) for s in specs)
         return dataclasses.replace(
             self, specs=specs, edition=edition, own_notebooks=self.masters,
             notebooks=self.notebooks if edition.notebooks is None else edition.notebooks)
@@ -473,6 +500,10 @@ class Profile:
         if self.edition is not None and self.edition.compat is not None:
             return tuple(self.edition.compat)
         return tuple(self.compat)
+
+    @property
+    def complement(self) -> Mapping[str, tuple[str, ...]]:
+        return self.edition.complement if self.edition else EMPTY
 
     # -- points
     def points(self) -> dict[str, float]:
@@ -507,6 +538,24 @@ def _squeezed(spec, squeezed: Mapping[str, tuple[str, ...]]):
     if not extra:
         return spec
     return dataclasses.replace(spec, squeezed={**spec.squeezed, **extra})
+
+
+def _for_edition(spec, edition: Edition):
+    """A spec without the cases the edition leaves out ("qualname[case]" in its absent) and with
+    the edition's options of its named check."""
+    if isinstance(spec, CheckSpec):
+        extra = edition.options.get(spec.check)
+        return dataclasses.replace(spec, options={**spec.options, **extra}) if extra else spec
+    cases = set()
+    for q in qualnames(spec):
+        cases |= edition.absent_cases.get(q, set())
+    if not cases:
+        return spec
+    if isinstance(spec, ModelSpec):
+        return dataclasses.replace(spec, configs=tuple(c for c in spec.configs if c.name not in cases))
+    if hasattr(spec, "cases"):
+        return dataclasses.replace(spec, cases=tuple(c for c in spec.cases if c.name not in cases))
+    return spec
 
 
 def _without(spec, absent: set[str]):

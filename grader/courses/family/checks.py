@@ -259,7 +259,7 @@ def solver(b, spec: CheckSpec) -> None:
     q, o = spec.qualname, spec.options
     public = spec.visibility == "visible"
     pre = "public:" if public else ""
-    absent = set(b.profile.edition.absent) if b.profile.edition else set()
+    absent = set(b.profile.edition.absent_functions) if b.profile.edition else set()
     runs = [r for r in o["runs"] if f"{r['module'].rsplit('.', 1)[-1]}.{r['cls']}" not in absent]  # not this edition's
     for n, run in enumerate(runs):
         rng = b.rng(f"{q}[{pre}{run['name']}]", public)
@@ -347,6 +347,82 @@ def _judge_solver(b, run, min_acc, arrays, tests):
     return judge
 
 
+# ----------------------------------------------------------------------------- a net with its own training loop
+
+
+def own_training(b, spec: CheckSpec) -> None:
+    """A model class that trains itself (`train(X, y, X_val, y_val, **options)` returning its
+    histories) and predicts (`predict(X)`): predict on given parameters against the reference's
+    argmax of scores; then training from scratch on a small learnable set must fit it (accuracy
+    recomputed with the reference model holding the trained parameters) and return one loss per
+    step. options: module, cls, kwargs (constructor), input_dim, classes, n_train, train (the
+    train() keyword arguments, num_iters among them), min_train_acc."""
+    q, o = spec.qualname, spec.options
+    rng = b.rng(f"{q}[own_training]", False)
+    D, C, n = int(o["input_dim"]), int(o["classes"]), int(o["n_train"])
+    centres = 3.0 * rng.standard_normal((C, D))
+    y = rng.integers(0, C, size=n)
+    X = centres[y] + rng.standard_normal((n, D))
+    X_pred = rng.standard_normal((7, D))
+    shapes = b.oracle.param_shapes(o["module"], o["cls"], o["kwargs"])
+    given = {k: 0.5 * rng.standard_normal(s) for k, s in shapes.items()}
+    from ...check.plan import as_json
+
+    arrays = {"X": X, "y": y, "X_val": X[: n // 2].copy(), "y_val": y[: n // 2].copy(), "X_pred": X_pred,
+              **{f"p.{k}": v for k, v in given.items()}}
+    params = {"module": o["module"], "cls": o["cls"], "kwargs": as_json(o["kwargs"]), "train": as_json(o["train"]),
+              "seed": int(rng.integers(2**31)), "param_names": sorted(given)}
+    tests = [b.test(f"{q}[{p}]", q, w, spec.visibility, p) for p, w in (("predict", 1.0), ("train", 2.0))]
+    task = Task(f"{q}[own_training]", "own_training", params, arrays, 6 * b.timeout)
+
+    def reference(values: dict):
+        model = b.oracle.model(o["module"], o["cls"], o["kwargs"])
+        for k, ref in model.params.items():
+            model.params[k] = np.asarray(values[k], dtype=np.asarray(ref).dtype)
+        return model
+
+    def judge(result: TaskResult) -> dict[str, Verdict]:
+        out = result.outputs
+        v = {}
+        expected = np.argmax(reference(given).loss(X_pred), axis=1)
+        got = out.get("predict")
+        if got is None or np.shape(got) != expected.shape:
+            v[tests[0].name] = Verdict("failed", f"predict returned shape {None if got is None else np.shape(got)}, "
+                                                 f"expected {expected.shape}")
+        else:
+            wrong = int(np.sum(np.asarray(got) != expected))
+            v[tests[0].name] = passed_if(wrong == 0, f"{wrong} of {len(expected)} predictions differ from the class "
+                                                     "of the highest score" if wrong else
+                                         f"{len(expected)} predictions: the class of the highest score")
+        trained = {k[2:]: a for k, a in out.items() if k.startswith("t.")}
+        problems = [k for k in shapes if k not in trained or np.shape(trained[k]) != shapes[k]
+                    or not np.all(np.isfinite(trained[k]))]
+        if problems:
+            v[tests[1].name] = Verdict("failed", f"after train(), params {', '.join(problems)} are missing, of the "
+                                                 "wrong shape or not finite")
+            return v
+        scores = reference(trained).loss(X)
+        acc = float(np.mean(np.argmax(scores, axis=1) == y))
+        losses = out.get("loss_history")
+        steps = int(o["train"]["num_iters"])
+        comps = [Comparison("training accuracy", acc >= o["min_train_acc"], None,
+                            None if acc >= o["min_train_acc"] else
+                            f"{acc:.2f} after training (recomputed by the grader), expected at least "
+                            f"{o['min_train_acc']:.2f} on {n} easy examples")]
+        ok = losses is not None and losses.size == steps and np.all(np.isfinite(losses))
+        comps.append(Comparison("loss_history", ok, None, None if ok else
+                                f"{0 if losses is None else losses.size} finite losses, expected one per step ({steps})"))
+        if ok:
+            k = max(1, steps // 10)
+            down = float(np.mean(losses[-k:])) < float(np.mean(losses[:k]))
+            comps.append(Comparison("loss_history", down, None, None if down else "the loss did not go down"))
+        v[tests[1].name] = summary(comps, None, f"training accuracy {acc:.2f} (recomputed by the grader), "
+                                               f"{steps} losses, decreasing")
+        return v
+
+    b.plan(task, tests, judge, (o["module"],), expected=False)  # judged against the reference model itself
+
+
 # ----------------------------------------------------------------------------- comparisons
 
 
@@ -409,4 +485,4 @@ def route_once(arrays: dict, out: dict, values: dict) -> Comparison:
 
 
 CHECKS = {"dropout_forward": dropout_forward, "dropout_backward": dropout_backward, "bn_running": bn_running,
-          "solver": solver}
+          "solver": solver, "own_training": own_training}

@@ -185,3 +185,33 @@ COMPOSITIONS.update(
     conv_bn_relu=_compose(_conv_bn_relu_f, _conv_bn_relu_b),
     conv_relu_pool=_compose(_conv_relu_pool_f, _conv_relu_pool_b),
 )
+
+
+@_driver
+def own_training(ctx, params, arrays):
+    """A model that trains itself: predict() on the given parameters, then train() from a fresh
+    instance; returns the predictions, the trained parameters and the loss history."""
+    m = construct(ctx, params["module"], params["cls"], params["kwargs"])
+    if not isinstance(getattr(m, "params", None), dict) or not m.params:
+        raise NotImplementedByStudent(f"{params['cls']}.params is empty")
+    for k in params["param_names"]:
+        m.params[k] = np.array(arrays[f"p.{k}"], dtype=np.float64)
+    X_pred = arrays["X_pred"]
+    if m.loss(X_pred.copy()) is None:
+        raise NotImplementedByStudent(f"{params['cls']}.loss returned None")
+    pred = m.predict(X_pred.copy())
+    if pred is None:
+        raise NotImplementedByStudent(f"{params['cls']}.predict returned None")
+    result = {"predict": _array(pred, f"{params['cls']}.predict")}
+    np.random.seed(params["seed"])
+    net = construct(ctx, params["module"], params["cls"], params["kwargs"])
+    y, y_val = arrays["y"].astype(np.int64), arrays["y_val"].astype(np.int64)
+    stats = net.train(arrays["X"].copy(), y, arrays["X_val"].copy(), y_val, **params["train"])
+    if not isinstance(stats, dict):
+        raise TypeError(f"{params['cls']}.train must return a dict of histories, got {type(stats).__name__}")
+    result.update({f"t.{k}": _array(v, f"params['{k}'] after train()") for k, v in net.params.items()})
+    history = stats.get("loss_history")
+    if history is not None:
+        result["loss_history"] = np.asarray([float(x) for x in history], dtype=np.float64)
+    result["info"] = {"stats": sorted(str(k) for k in stats)}
+    return result

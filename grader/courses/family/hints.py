@@ -206,32 +206,36 @@ def momentum_variants(ev: Evidence) -> str | None:
     ))
 
 
-def _rmsprop(sqrt=True, eps=None):
+def _rmsprop(sqrt=True, eps=None, cache="cache"):
     def step(w, dw, c):
-        c["cache"] = c["decay_rate"] * c["cache"] + (1 - c["decay_rate"]) * dw**2
+        c[cache] = c["decay_rate"] * c[cache] + (1 - c["decay_rate"]) * dw**2
         e = c["epsilon"] if eps is None else eps
-        return w - c["learning_rate"] * dw / ((np.sqrt(c["cache"]) if sqrt else c["cache"]) + e)
+        return w - c["learning_rate"] * dw / ((np.sqrt(c[cache]) if sqrt else c[cache]) + e)
 
     return step
 
 
-@_hint
-def rmsprop_variants(ev: Evidence) -> str | None:
-    defaults = {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8}
-    return _variant_hint(ev, defaults, {"cache": "zeros"}, (
-        ("divides by the cache without the square root", _rmsprop(sqrt=False)),
-        ("epsilon is 1e5 instead of 1e-8 (the steps almost vanish)", _rmsprop(eps=1e5)),
-    ))
+def rmsprop_variants_for(cache: str = "cache"):
+    """The rmsprop hint of a course whose moving average of squared gradients is config[cache]."""
+
+    def rmsprop_variants(ev: Evidence) -> str | None:
+        defaults = {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8}
+        return _variant_hint(ev, defaults, {cache: "zeros"}, (
+            (f"divides by config['{cache}'] without the square root", _rmsprop(sqrt=False, cache=cache)),
+            ("epsilon is 1e5 instead of 1e-8 (the steps almost vanish)", _rmsprop(eps=1e5, cache=cache)),
+        ))
+
+    return rmsprop_variants
 
 
-def _adam(increment_first=True, correct=True):
+def _adam(increment_first=True, correct=True, m_key="m", v_key="v"):
     def step(w, dw, c):
         if increment_first:
             c["t"] = c["t"] + 1
         t = c["t"]
-        c["m"] = c["beta1"] * c["m"] + (1 - c["beta1"]) * dw
-        c["v"] = c["beta2"] * c["v"] + (1 - c["beta2"]) * dw**2
-        m, v = c["m"], c["v"]
+        c[m_key] = c["beta1"] * c[m_key] + (1 - c["beta1"]) * dw
+        c[v_key] = c["beta2"] * c[v_key] + (1 - c["beta2"]) * dw**2
+        m, v = c[m_key], c[v_key]
         if correct:
             m, v = m / (1 - c["beta1"] ** t), v / (1 - c["beta2"] ** t)
         if not increment_first:
@@ -241,13 +245,74 @@ def _adam(increment_first=True, correct=True):
     return step
 
 
+def adam_variants_for(first: str = "m", second: str = "v"):
+    """The adam hint of a course keeping the first moment in config[first], the second in config[second]."""
+
+    def adam_variants(ev: Evidence) -> str | None:
+        defaults = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+        keys = {"m_key": first, "v_key": second}
+        return _variant_hint(ev, defaults, {first: "zeros", second: "zeros", "t": 0}, (
+            ("t is incremented after it is used: increment t BEFORE the bias correction",
+             _adam(increment_first=False, **keys)),
+            (f"no bias correction of config['{first}'] and config['{second}']", _adam(correct=False, **keys)),
+        ))
+
+    return adam_variants
+
+
+HINTS["rmsprop_variants"] = rmsprop_variants_for("cache")
+HINTS["adam_variants"] = adam_variants_for("m", "v")
+
+
+def _nesterov(variant: str):
+    def step(w, dw, c):
+        mu, lr = c["momentum"], c["learning_rate"]
+        old = c["velocity"]
+        c["velocity"] = new = mu * old - lr * dw
+        if variant == "momentum":
+            return w + new
+        if variant == "sign":
+            return w + mu * old + (1 + mu) * new
+        return w + mu * old - (1 + mu) * lr * dw  # "lookahead": the momentum term counted once
+
+    return step
+
+
 @_hint
-def adam_variants(ev: Evidence) -> str | None:
-    defaults = {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
-    return _variant_hint(ev, defaults, {"m": "zeros", "v": "zeros", "t": 0}, (
-        ("t is incremented after it is used: increment t BEFORE the bias correction", _adam(increment_first=False)),
-        ("no bias correction of m and v", _adam(correct=False)),
+def nesterov_variants(ev: Evidence) -> str | None:
+    """Nesterov momentum written as its classic wrong forms (the right one: v_new = mu * v - lr * dw,
+    next_w = w + v_new + mu * (v_new - v))."""
+    defaults, state = {"learning_rate": 1e-2, "momentum": 0.9}, {"velocity": "zeros"}
+    return _variant_hint(ev, defaults, state, (
+        ("this is plain momentum (next_w = w + v): Nesterov's step adds the look-ahead mu * (v_new - v)",
+         _nesterov("momentum")),
+        ("the look-ahead has the wrong sign: next_w = w - mu * v + (1 + mu) * v_new", _nesterov("sign")),
+        ("next_w = w + mu * v - (1 + mu) * lr * dw uses the old velocity where Nesterov's step uses the new one "
+         "(next_w = w + v_new + mu * (v_new - v))", _nesterov("lookahead")),
     ))
+
+
+def optim_state_keys(state: dict, elsewhere: dict):
+    """A hint for an update rule whose state a course keeps under its own keys: `state` maps each
+    key to what it holds ({"a": "the moving average of the squared gradients"}), `elsewhere` each
+    key to the names other courses give it ({"a": ("cache",)}). It names the state kept under
+    another course's key, or two keys holding each other's values."""
+
+    def hint(ev: Evidence) -> str | None:
+        keys = set((ev.info or {}).get("config_keys") or ())
+        for a, b in [(a, b) for a in state for b in state if a < b]:
+            ga, gb = ev.actual.get(f"c.{a}"), ev.actual.get(f"c.{b}")
+            ea, eb = ev.expected.get(f"c.{a}"), ev.expected.get(f"c.{b}")
+            if matches(ga, eb) and matches(gb, ea) and not matches(ga, ea):
+                return (f"config['{a}'] and config['{b}'] are swapped: config['{a}'] holds {state[a]}, "
+                        f"config['{b}'] {state[b]}")
+        for key, others in elsewhere.items():
+            for other in others:
+                if other in keys and (key not in keys or matches(ev.actual.get(f"c.{other}"), ev.expected.get(f"c.{key}"))):
+                    return f"keeps {state[key]} in config['{other}']; this course stores it in config['{key}']"
+        return None
+
+    return hint
 
 
 # ----------------------------------------------------------------------------- models
@@ -332,6 +397,20 @@ def reg_variants(ev: Evidence) -> str | None:
         g1 = {k: out[f"r1.g.{k}"] for k in names if f"r1.g.{k}" in out}
         return _reg_grads(ev.arrays, regs[1], g0, g1)
     return None
+
+
+def transposed_two_layer(first: str = "(H, D)", second: str = "(C, H)"):
+    """A hint for a two-layer net whose weights are stored one row per unit (W1 of shape (H, D),
+    W2 of shape (C, H)): computed as X W1 (the other courses' orientation) the shapes do not fit."""
+
+    def hint(ev: Evidence) -> str | None:
+        err = ev.error or ""
+        if re.search(r"shapes .* not aligned|matmul|mismatch in its core dimension|operands could not be broadcast", err):
+            return (f"the weights are used in the other orientation: this net stores W1 as {first} and W2 as {second} "
+                    "(one row per unit), so the hidden layer is X W1^T + b1 and the scores h W2^T + b2")
+        return None
+
+    return hint
 
 
 @_hint

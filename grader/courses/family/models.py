@@ -56,22 +56,30 @@ def fully_connected(module: str, cls: str, *, norm_arg: str = "normalization", f
             model = getattr(tree.module(module), cls)(hidden, **kwargs)
         install(model, params, cls)
         if norm == "batchnorm":
-            for i, bn in enumerate(getattr(model, state)):
-                for stat in ("running_mean", "running_var"):
-                    arr = arrays.get(f"{state}.{i}.{stat}")
-                    if arr is None:
-                        raise ModelError(f"batchnorm layer {i + 1} has no {stat}: the model cannot run in test mode")
-                    if arr.shape != (hidden[i],) or not np.all(np.isfinite(arr)):
-                        raise ModelError(f"batchnorm layer {i + 1}'s {stat} has shape {arr.shape}, expected ({hidden[i]},)")
-                    bn[stat] = arr.astype(model.dtype)
+            _running_stats(model, arrays, state, hidden)
         return model
 
     attributes = (norm_arg, "dtype") + ((flag_arg,) if flag_arg else ())
     return ScoredModel(rebuild, attributes=attributes, state=(state,))
 
 
-def three_layer_convnet(module: str, cls: str) -> ScoredModel:
-    """conv - relu - 2x2 pool - affine - relu - affine, params W1, b1, W2, b2, W3, b3."""
+def _running_stats(model, arrays: dict, state: str, sizes: list[int]) -> None:
+    """Load the running averages of a model's batchnorm layers (a list of dicts `state`)."""
+    for i, bn in enumerate(getattr(model, state)):
+        for stat in ("running_mean", "running_var"):
+            arr = arrays.get(f"{state}.{i}.{stat}")
+            if arr is None:
+                raise ModelError(f"batchnorm layer {i + 1} has no {stat}: the model cannot run in test mode")
+            if arr.shape != (sizes[i],) or not np.all(np.isfinite(arr)):
+                raise ModelError(f"batchnorm layer {i + 1}'s {stat} has shape {arr.shape}, expected ({sizes[i]},)")
+            bn[stat] = arr.astype(model.dtype)
+
+
+def three_layer_convnet(module: str, cls: str, *, flag_arg: str | None = None, state: str = "bn_params") -> ScoredModel:
+    """conv - relu - 2x2 pool - affine - relu - affine, params W1, b1, W2, b2, W3, b3. flag_arg:
+    the boolean argument of kits whose net may batch-normalize (e.g. use_batchnorm: then gamma1,
+    beta1 follow the convolution and gamma2, beta2 the hidden layer, with their running
+    averages in `state`)."""
 
     def rebuild(tree, meta: dict, arrays: dict, input_shape=(3, 32, 32), num_classes: int = 10):
         params = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
@@ -81,11 +89,53 @@ def three_layer_convnet(module: str, cls: str) -> ScoredModel:
         W1, W3 = params["W1"], params["W3"]
         if W1.ndim != 4 or W1.shape[2] != W1.shape[3] or W1.shape[1] != input_shape[0] or W3.ndim != 2:
             raise ModelError(f"{cls} W1 has shape {W1.shape}: expected (F, {input_shape[0]}, k, k)")
+        kwargs = {}
+        normalized = flag_arg is not None and (bool((meta.get("attributes") or {}).get(flag_arg)) or "gamma1" in params)
+        if flag_arg is not None:
+            kwargs[flag_arg] = normalized
         with tree.active():
             model = getattr(tree.module(module), cls)(
                 input_dim=tuple(input_shape), num_filters=W1.shape[0], filter_size=W1.shape[2],
-                hidden_dim=W3.shape[0], num_classes=num_classes, dtype=_dtype(meta), reg=0.0)
+                hidden_dim=W3.shape[0], num_classes=num_classes, dtype=_dtype(meta), reg=0.0, **kwargs)
         install(model, params, cls)
+        if normalized:
+            _running_stats(model, arrays, state, [W1.shape[0], W3.shape[0]])
         return model
 
-    return ScoredModel(rebuild, attributes=("dtype",))
+    attributes = ("dtype",) + ((flag_arg,) if flag_arg else ())
+    return ScoredModel(rebuild, attributes=attributes, state=(state,) if flag_arg else ())
+
+
+class _Rows:
+    """A model fed flat rows: scores images (N, C, H, W) as rows of their pixels channels last,
+    the order a notebook gets by reshaping load_CIFAR10's (N, H, W, C) images."""
+
+    def __init__(self, model):
+        self.model = model
+        self.params = model.params
+
+    def loss(self, X, y=None):
+        rows = np.asarray(X).transpose(0, 2, 3, 1).reshape(X.shape[0], -1)
+        return self.model.loss(rows) if y is None else self.model.loss(rows, y)
+
+
+def two_layer_rows(module: str, cls: str) -> ScoredModel:
+    """A two-layer net TwoLayerNet(input_size, hidden_size, output_size) trained on flat image rows
+    (pixels channels last), its weights one row per unit: W1 (H, D), b1 (H,), W2 (C, H), b2 (C,)."""
+
+    def rebuild(tree, meta: dict, arrays: dict, input_shape=(3, 32, 32), num_classes: int = 10):
+        params = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
+        need = ("W1", "b1", "W2", "b2")
+        if any(k not in params for k in need):
+            raise ModelError(f"{cls} parameters must be {', '.join(need)}, found {sorted(params)}")
+        W1, W2 = params["W1"], params["W2"]
+        D = int(np.prod(input_shape))
+        if W1.ndim != 2 or W2.ndim != 2 or W1.shape[1] != D or W2.shape != (num_classes, W1.shape[0]):
+            raise ModelError(f"{cls} has W1 {W1.shape} and W2 {W2.shape}: expected ({W1.shape[0]}, {D}) and "
+                             f"({num_classes}, {W1.shape[0]}) (one row per unit) for CIFAR-10")
+        with tree.active():
+            model = getattr(tree.module(module), cls)(D, W1.shape[0], num_classes)
+        install(model, params, cls)
+        return _Rows(model)
+
+    return ScoredModel(rebuild)
