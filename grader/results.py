@@ -185,12 +185,12 @@ def render_table(results: dict, width: int = 120) -> str:
     if results["accuracy"] is not None:
         a = results["accuracy"]
         lines.append(f"accuracy ({a['split']}): {a['value']:.4f} -> {a['points_fraction']:.2f} of the points ({a['formula']})")
-    for nb in results.get("notebooks") or []:
-        lines.append(notebook_line(nb, width))
     if results.get("isolation") is not None:
         from .sandbox.isolation import describe
 
         lines.append(f"sandbox: {describe(results['isolation'])}")
+    for nb in results.get("notebooks") or []:  # one line per notebook, last
+        lines.append(notebook_line(nb, width))
     return "\n".join(lines)
 
 

@@ -215,9 +215,9 @@ def find_package(root: Path, names, anchor_files: Iterable[str]) -> Path | None:
     anchors = tuple(anchor_files)
     candidates = []
     for dirpath, dirnames, _ in os.walk(root, followlinks=False):
-        # (a solved example of a course built on another carries that course's packages in a
-        # _canonical/ folder: never the student's package)
-        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d) and d != CANONICAL)
+        # (a solved example of a course built on another carries that course's packages as
+        # <package>/_canonical_<base>/ (grader.examples): never the student's package)
+        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d) and not d.startswith(CANONICAL))
         here = Path(dirpath)
         score = sum(_is_regular(here / a) for a in anchors)
         if score:

@@ -173,7 +173,7 @@ def test_the_support_package_is_there_under_every_name_a_term_gives_it(tmp_path,
     for name in ("utils", "cs231n"):
         assert (work.path / name / "solver.py").is_file() and (work.path / name / "fast_layers.py").is_file()
     assert (work.path / "nnml" / "layers.py").is_file()  # the student package under its other name too
-    assert "nndl/_canonical/cs231n/layers.py" not in work.from_student  # (an extra module of the example)
+    assert "nndl/_canonical_cs231n/layers.py" in work.extra  # (an extra module of the example, never the student's)  # (an extra module of the example)
 
 
 def test_the_given_fast_conv_takes_the_kits_float_padding_and_the_solver_the_students_rules(solved):

@@ -9,7 +9,8 @@ visible to it). Started by the runner as `python -I child.py JOBDIR`, where JOBD
    - "namespaces": new mount, pid, IPC and network (no network at all) namespaces, directly as
      root, inside a user namespace otherwise. A minimal root file system on a tmpfs holds only
      the allowlist: read-only binds of the interpreter, its import path, the system libraries
-     and the job's lib/, work/ and in/; out/ and home/ writable; five /dev nodes; a private
+     and the job's lib/, work/ and in/; out/ and home/ writable; five /dev nodes and a private
+     instance of pseudo-terminals (/dev/pts); a private
      /tmp, /var/tmp and /dev/shm; a fresh /proc showing the sandbox's processes only. The child
      enters it with pivot_root and detaches the host's root: nothing else of the host exists
      for it. Every mount is read-only except out/, home/ and the private temp folders. Then, as
@@ -306,6 +307,13 @@ def _build_view(libc: _Libc, job: dict, uid: int, gid: int) -> _View:
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
                          ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
+    # a private instance of pseudo-terminals: a notebook's shell escapes (`!cmd`) run under a pty
+    try:
+        libc.mount("devpts", _mkdirs(view.root, "/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
+                   "newinstance,ptmxmode=0666,mode=0620")
+        os.symlink("pts/ptmx", os.path.join(dev, "ptmx"))
+    except OSError:
+        pass  # (shell escapes then fail in the notebook, as on a machine without terminals)
     # private temp folders first: the job's folders may lie inside one of them
     for tmp in spec["private_tmp"]:
         libc.mount("tmpfs", _mkdirs(view.root, tmp), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")

@@ -48,7 +48,7 @@ def fully_connected(module: str, cls: str, *, norm_arg: str = "normalization", f
         if norm not in ("batchnorm", "layernorm"):
             norm = "batchnorm" if flag_arg and attrs.get(flag_arg) else None
         kwargs = {"input_dim": D, "num_classes": num_classes, "dtype": _dtype(meta), "reg": 0.0}
-        if flag_arg and norm_arg not in attrs:
+        if flag_arg and attrs.get(norm_arg) is None:  # (an attribute the kit lacks may be exported as None)
             kwargs[flag_arg] = norm == "batchnorm"
         else:
             kwargs[norm_arg] = norm
