@@ -210,7 +210,7 @@ def python_reports(work) -> list[TestRecord]:
     out = []
     for rel in [*work.from_student, *work.extra]:
         try:
-            text = (work.path / rel).read_bytes().decode("utf-8", "replace")
+            text = (work.path / rel).read_bytes().decode("utf-8-sig", "replace")  # (a BOM is valid Python)
         except OSError:
             continue
         folder = (work.path / rel).parent

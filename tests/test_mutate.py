@@ -274,3 +274,22 @@ def test_a_mutant_is_also_graded_by_the_functions_calling_it_and_compared_exactl
     assert "non-finite" in difference(task, result([1.0, np.nan]), exp, {})
     assert "info mutated" in difference(task, result([1.0, 2.0], {"mutated": ["x"]}), exp, {"mutated": []})
     assert difference(task, result([1.0, 2.0], status="timeout"), exp, {}).startswith("timeout")
+
+
+def test_a_course_built_on_another_gets_the_mutants_of_the_code_it_delegates_to(tmp_path):
+    """cs231n-2015's affine_backward is `canonical.affine_backward(...)`: its mutants are those of
+    the default course's affine_backward, applied to the copy a 2015 submission carries, and its
+    own hidden suite must kill them."""
+    from grader.courses import get_profile
+    from grader.mutate.run import MutantGrader
+
+    prof = get_profile("cs231n-2015")
+    own = generate(prof, only={"layers.affine_backward"}, catalogue=False, via_base=False).mutants
+    via = [m for m in generate(prof, only={"layers.affine_backward"}, catalogue=False).mutants if ":via:" in m.id]
+    base = generate(get_profile("cs231n"), only={"layers.affine_backward"}, catalogue=False).mutants
+    assert own == [] and len(via) == len(base) > 5
+    assert all(list(m.files) == ["cs231n/_canonical_cs231n/layers.py"] and m.function == "layers.affine_backward"
+               for m in via)
+    grader = MutantGrader(prof, probe_seeds=1, scratch=tmp_path)
+    wrong = next(m for m in via if "axis" in m.operator)
+    assert grader.run(wrong).status == "killed"

@@ -107,6 +107,20 @@ def test_the_given_lines_of_a_python2_kit_run_fixed_and_are_reported(tmp_path):
     assert not bad, bad
 
 
+def test_a_file_saved_with_a_byte_order_mark_is_valid_python(tmp_path):
+    """Some Windows editors start a file with a UTF-8 BOM; Python reads such a source as it is:
+    no python.<file> report, full marks (a real 2024 ECE submission's cnn.py)."""
+    prof = get_profile("cs231n-2017", "2017")
+    root = examples.build(prof, tmp_path / "bom")
+    path = root / "cs231n" / "layers.py"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    results = grade_submission(root, profile=prof, out_dir=tmp_path / "out", notebooks=False, seed=3,
+                               only={"layers.affine_forward"})
+    tests = by_name(results)
+    assert "python.cs231n/layers.py" not in tests
+    assert all(t["status"] == "passed" for t in tests.values()), tests
+
+
 # ----------------------------------------------------------------------------- a dict model
 
 

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from ..examples import edited
+from ..examples import BASES, edited
 from ..strip import find_blocks
 from .operators import OPERATORS, FunctionContext, Source, proposals, realise
 
@@ -105,12 +105,15 @@ def _first_changed_line(old: str, new: str) -> int:
     return min(len(old.splitlines()), len(new.splitlines())) + 1
 
 
-def generate(profile, *, only: set[str] | None = None, catalogue: bool = True) -> Generation:
+def generate(profile, *, only: set[str] | None = None, catalogue: bool = True, via_base: bool = True) -> Generation:
     """Every mutant of `profile` (only: graded functions to keep), in a deterministic order:
-    editable files in the profile's order, functions in source order, operators by site."""
+    editable files in the profile's order, functions in source order, operators by site.
+    via_base: a function whose solution delegates to a course it builds on (`canonical.f(...)`)
+    also gets the mutants of that course's f, applied to the copy its submissions carry."""
     graded = set(profile.functions())
     gen = Generation()
     seen: set[str] = set()
+    delegating: dict[str, list[str]] = {}  # graded name -> base modules.functions it calls
     for rel in profile.editable:
         path = profile.paths.reference / rel
         text = profile.source(rel, path.read_text(encoding="utf-8"))
@@ -147,6 +150,8 @@ def generate(profile, *, only: set[str] | None = None, catalogue: bool = True) -
                 lo, hi = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
                 return lo is not None and any(a <= lo and hi <= b for a, b in ranges)
 
+            if via_base and profile.builds_on:
+                delegating[name] = _delegations(tree, func, inside)
             ctx = FunctionContext(func, src)
             original = ast.dump(func)
             for p in proposals(ctx, inside):
@@ -169,9 +174,58 @@ def generate(profile, *, only: set[str] | None = None, catalogue: bool = True) -
                 description = f"{p.old} -> {p.new}" if p.new != "(skipped)" else f"{p.old} skipped"
                 gen.mutants.append(Mutant(mid, name, p.operator, description, {rel: mutated},
                                           unified_diff(rel, text, mutated), line, (name,)))
+    for name, targets in delegating.items():
+        gen.mutants += _via_base(profile, name, targets, seen, gen)
     if catalogue:
         gen.mutants += catalogue_mutants(profile, only=only)
     return gen
+
+
+def _delegations(tree: ast.Module, func: ast.FunctionDef, inside) -> list[str]:
+    """The base courses' functions `func`'s solution blocks call, as 'cs231n.layers.affine_forward'
+    (through `from _canonical.<module> import <name> as <alias>`, anywhere in the module)."""
+    aliases = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(BASES + "."):
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module[len(BASES) + 1:]}.{a.name}"
+    found = []
+    for node in ast.walk(func):
+        if (isinstance(node, ast.Call) and inside(node) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in aliases):
+            target = f"{aliases[node.func.value.id]}.{node.func.attr}"
+            if target not in found:
+                found.append(target)
+    return found
+
+
+def _via_base(profile, name: str, targets: list[str], seen: set, gen: Generation) -> list[Mutant]:
+    """The mutants of the base courses' functions `name` delegates to, moved onto the copy of the
+    base package a submission of `profile` carries (<package>/_canonical_<base>/, grader.examples)."""
+    from ..courses import get_profile
+
+    out = []
+    for target in targets:
+        module, _, fn = target.rpartition(".")
+        top, _, rest = module.partition(".")
+        for base_name in profile.builds_on:
+            base = get_profile(base_name)
+            short = f"{module.rsplit('.', 1)[-1]}.{fn}"
+            if top not in {p.name for p in base.packages} or short not in base.functions():
+                continue
+            carried = f"{profile.package}/{BASES}_{top}/{rest.replace('.', '/')}.py"
+            for m in generate(base, only={short}, catalogue=False, via_base=False).mutants:
+                (rel, text), = m.files.items()
+                key = hashlib.sha256(f"{carried}\0{text}".encode()).hexdigest()
+                if key in seen:
+                    gen.dropped["duplicate"] += 1
+                    continue
+                seen.add(key)
+                out.append(Mutant(f"{name}:via:{m.id}", name, m.operator, f"{m.description} (in {target}, which it calls)",
+                                  {carried: text}, m.diff.replace(f"a/{rel}", f"a/{carried}").replace(f"b/{rel}", f"b/{carried}"),
+                                  m.line, (name,), "generated"))
+            break
+    return out
 
 
 def catalogue_mutants(profile, *, only: set[str] | None = None) -> list[Mutant]:

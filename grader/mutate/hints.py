@@ -67,7 +67,7 @@ def _mutants(profile, function: str) -> list[Mutant]:
     with _LOCK:
         if key not in _MUTANTS:
             try:
-                gen = generate(profile, only={function}, catalogue=False)
+                gen = generate(profile, only={function}, catalogue=False, via_base=False)
                 found = [m for m in gen.mutants if len(m.files) == 1 and not _loops(m)]
             except Exception:  # noqa: BLE001 - no reference here (a student's kit): no mutant hints
                 found = []

@@ -218,7 +218,7 @@ Dropped while generating: {{ s.dropped.invalid }} invalid, {{ s.dropped.noop }} 
 {% for f in s.functions %}<details id="{{ f.function }}"><summary><code>{{ f.function }}</code>: {{ f.killed }} of
 {{ f.mutants - f.equivalent }} killed{% if f.equivalent %}, {{ f.equivalent }} equivalent{% endif %}</summary>
 <table><tr><th>mutant</th><th>change</th><th>status</th><th>killed by</th><th>output</th></tr>
-{% for m in by_function[f.function] %}<tr><td><code>{{ m.id }}</code></td><td>{{ m.description }}</td>
+{% for m in by_function.get(f.function, []) %}<tr><td><code>{{ m.id }}</code></td><td>{{ m.description }}</td>
 <td class="{{ m.status }}">{{ m.status }}{% if m.stage == "dependants" %} (by a dependant){% endif %}</td>
 <td>{% if m.killed_by %}<code>{{ m.killed_by }}</code>{% endif %}</td>
 <td>{{ m.output or m.probe or "" }}
