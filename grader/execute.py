@@ -47,6 +47,7 @@ import numpy as np
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 from nbformat.v4.nbbase import random_cell_id
 
+from .check.plan import NUMPY1_SHIM
 from .courses.profile import NotebookSettings, NotebookSpec
 from .integrity import Origin, Repair, cell_id, origin, restore_locked
 from .notebooks import ID_PATTERN
@@ -456,6 +457,11 @@ def run_notebooks(
         dest = work / KERNEL_FOLDER / str(k)
         shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.md"))
         kernel_path.append(dest.relative_to(work).as_posix())
+    if "numpy1" in profile.compat_shims:  # the notebooks see the numpy the code checks give the student
+        dest = work / KERNEL_FOLDER / "compat"
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(NUMPY1_SHIM, dest / "numpy1_compat.py")
+        kernel_path.append(dest.relative_to(work).as_posix())
     assets: dict[Path, tuple[str, list[str]]] = {}  # the notebooks' folders -> (copy in the workdir, files)
     for run, _ in ready:
         folder = (Path(root) / run.source).parent
@@ -477,6 +483,7 @@ def run_notebooks(
             "assets": list(assets[(Path(root) / run.source).parent][1]),
             "asset_folder": assets[(Path(root) / run.source).parent][0],
             "kernel_path": kernel_path,
+            "compat": list(profile.compat_shims),
             "export": export,
             "env": dict(settings.env),
             "threads": settings.kernel_threads(),

@@ -638,3 +638,26 @@ def test_a_kit_notebook_saved_by_colab_or_vs_code_is_still_the_kits(tmp_path):
         prepare(run, root, None, prof.notebook_settings, entries, prof)
         n = len(entries["Dropout.ipynb"])
         assert run.origin.ours and f"{n} of the kit's {n} locked cells" in run.origin.evidence
+
+
+def test_a_notebook_runs_on_the_numpy_its_course_was_written_for(tmp_path):
+    """The code checks give a course with the "numpy1" shim numpy 1's int() of a one-element array
+    and its removed names; the notebook's kernel gets the same, in the notebook and in the
+    student's modules (a 2019 max-pool backward `int(row)` failed two official cells without it)."""
+    root = submission(tmp_path / "s", {"T.ipynb": [
+        "import numpy as np\nprint('in the notebook', int(np.array([3])), np.float(2))",
+        "from cs231n.helpers import first_max\nprint('in the package', first_max(np.array([[1.0, 5.0], [2.0, 0.0]])))",
+    ]}, ours=False)
+    (root / "cs231n" / "helpers.py").write_text(
+        "import numpy as np\n\ndef first_max(a):\n    r, c = np.where(a == np.max(a))\n    return int(r), int(c)\n")
+    prof = profile([fc_spec(variable=None, formula=None)])
+    assert "numpy1" in prof.compat_shims
+    results = grade(root, tmp_path, prof)
+    report = results["notebooks"][0]
+    assert report["executed"] and report["failed_cells"] == [], report["failed_cells"]
+    nb = executed(tmp_path)
+    assert texts(nb.cells[0]) == "in the notebook 3 2.0\n" and texts(nb.cells[1]) == "in the package (0, 1)\n"
+    import numpy as np
+
+    with pytest.raises(TypeError):
+        int(np.array([3]))  # the grading process keeps numpy 2's rules

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader import examples
-from grader.check import drivers, points as check_points
+from grader.check import drivers, numpy1, points as check_points
 from grader.check.compare import compare, numeric_error, rel_error
 from grader.check.judge import Verdict
 from grader.check.oracle import NoOracle
@@ -193,10 +193,10 @@ def test_the_numpy1_shims_apply_in_the_working_copy_only(tmp_path):
         for k in [m for m in sys.modules if m == "pkg" or m.startswith("pkg.")]:
             del sys.modules[k]
         np.reshape = saved["reshape"]
-        for name in drivers._NUMPY1_ALIASES:
-            if name in np.__dict__ and np.__dict__[name] is drivers._NUMPY1_ALIASES[name]:
+        for name in numpy1.NUMPY1_ALIASES:
+            if name in np.__dict__ and np.__dict__[name] is numpy1.NUMPY1_ALIASES[name]:
                 delattr(np, name)
-        drivers._applied.clear()
+        numpy1._numpy1_done.clear()
 
 
 def test_max_pool_ties_route_to_one_maximum_and_other_subgradients_only_warn(tmp_path):

@@ -25,6 +25,9 @@ import sys
 
 import numpy as np
 
+if __name__ == "grader.check.drivers":  # imported by the grading process (tests), not run as the child's module
+    from .numpy1 import numpy1_globals, numpy1_install
+
 DRIVERS = {}
 COMPOSITIONS = {}  # name -> {"forward": f(ctx, mods, args), "backward": f(ctx, mods, dout, cache)}: the profile's
 
@@ -187,67 +190,13 @@ def _sampled(analytic, x, coords):
 # ----------------------------------------------------------------------------- compatibility
 
 
-class _Numpy1Type(type):
-    """int and float as code written for numpy 1.x sees them: isinstance/issubclass answer as for the
-    builtin type."""
-
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, cls.__mro__[1])
-
-    def __subclasscheck__(cls, sub):
-        return issubclass(sub, cls.__mro__[1])
-
-
-def _scalar_of(x):
-    """numpy 1.x converted an array of one element to a Python number (numpy 2 only a 0-d one)."""
-    if isinstance(x, np.ndarray) and x.ndim > 0 and x.size == 1:
-        return x.reshape(())[()]
-    return x
-
-
-class _Numpy1Int(int, metaclass=_Numpy1Type):
-    dtype = np.dtype(int)  # dtype=int, astype(int) as with the builtin
-
-    def __new__(cls, x=0, *args):
-        return int.__new__(int, _scalar_of(x) if not args else x, *args)
-
-
-class _Numpy1Float(float, metaclass=_Numpy1Type):
-    dtype = np.dtype(float)
-
-    def __new__(cls, x=0.0):
-        return float.__new__(float, _scalar_of(x))
-
-
-_NUMPY1_ALIASES = {
-    "int": _Numpy1Int, "float": _Numpy1Float, "bool": bool, "object": object, "str": str, "complex": complex,
-    "long": int, "unicode": str, "float_": np.float64, "complex_": np.complex128, "int_": np.int64,
-    "NaN": np.nan, "NAN": np.nan, "Inf": np.inf, "Infinity": np.inf, "infty": np.inf, "PINF": np.inf, "NINF": -np.inf,
-    "product": np.prod, "cumproduct": np.cumprod, "sometrue": np.any, "alltrue": np.all, "round_": np.round,
-    "row_stack": np.vstack, "asscalar": lambda a: np.asarray(a).item(),
-}
-_applied = {}
-
-
 def _compat(ctx):
     """Before any student code runs: what the course's edition was written for and the sandbox's
-    numpy lacks (ctx.config["compat"]; the reference runs without). "numpy1": the names numpy 2
-    removed (np.int, np.float, np.product, ...) and np.reshape's `newshape=` keyword. A student
-    whose code ran on the numpy of their year is graded as they wrote it."""
-    wanted = tuple((getattr(ctx, "config", None) or {}).get("compat") or ())
-    if "numpy1" in wanted and "numpy1" not in _applied:
-        _applied["numpy1"] = True
-        for name, value in _NUMPY1_ALIASES.items():
-            if name not in np.__dict__:
-                setattr(np, name, value)
-        reshape = np.reshape
-
-        def reshape_numpy1(a, *args, newshape=None, **kwargs):
-            if newshape is not None:
-                args = (newshape, *args)
-            return reshape(a, *args, **kwargs)
-
-        np.reshape = reshape_numpy1
+    numpy lacks (ctx.config["compat"]; the reference runs without). "numpy1": grader/check/numpy1.py,
+    loaded after this file in the same module. A student whose code ran on the numpy of their year
+    is graded as they wrote it."""
+    if "numpy1" in tuple((getattr(ctx, "config", None) or {}).get("compat") or ()):
+        numpy1_install()
 
 
 def _compat_globals(ctx):
@@ -261,9 +210,7 @@ def _compat_globals(ctx):
     for mod in list(sys.modules.values()):
         path = str(getattr(mod, "__file__", None) or "")
         if path.startswith(root + "/") and getattr(mod, "__dict__", None) is not None:
-            for name, value in (("int", _Numpy1Int), ("float", _Numpy1Float)):
-                if mod.__dict__.get(name) is None:
-                    mod.__dict__[name] = value
+            numpy1_globals(mod.__dict__)
 
 
 def constructor_kwargs(kwargs):

@@ -27,6 +27,7 @@ from .spec import NUMERIC_COORDS, VISIBLE, CallSpec, Case, CheckSpec, LayerSpec,
 PUBLIC_SEED = 231  # public cases are the same for every submission (and the student kit)
 WEIGHT_INPLACE = 0.5
 CORE_DRIVERS = Path(drivers.__file__)
+NUMPY1_SHIM = CORE_DRIVERS.with_name("numpy1.py")  # standalone too: run in the child and in notebook kernels
 
 
 VALUE, HYGIENE = "value", "hygiene"
@@ -89,8 +90,9 @@ def as_json(obj):
 
 
 def driver_files(profile) -> list[Path]:
-    """The drivers the sandbox child loads for `profile`: the generic ones, then the profile's."""
-    return [CORE_DRIVERS, *profile.drivers]
+    """The drivers the sandbox child loads for `profile`: the generic ones (and the numpy1 shim
+    they call), then the profile's."""
+    return [CORE_DRIVERS, NUMPY1_SHIM, *profile.drivers]
 
 
 def expand_shape(shape, dims) -> tuple:

@@ -13,7 +13,7 @@ import dataclasses
 from ...examples import Edit
 from ...mutate.hints import GENERATED_MUTANT, mutant_hint
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, FAMILY_KERNEL_PATH, cifar10, models
-from ..family.update_checks import CHECKS as UPDATE_CHECKS
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
@@ -88,12 +88,9 @@ EDITIONS = (
 )
 
 # Survivors of `grader mutate` that may keep full marks (docs/mutate.md), with the reason.
-_EPSILON_SIGN = ("epsilon subtracted instead of added: it moves a step by about 2 epsilon / sqrt(cache), below the "
-                 "update rules' tolerance wherever the accepted alternative (epsilon inside the square root, "
-                 "catalogue: epsilon_inside_sqrt) passes too; no tolerance can fail one and pass the other")
 ACCEPTED_MUTANTS = {
-    "optim.rmsprop:sign:4": _EPSILON_SIGN,
-    "optim.adam:sign:9": _EPSILON_SIGN,
+    "optim.rmsprop:sign:4": EPSILON_SIGN,
+    "optim.adam:sign:9": EPSILON_SIGN,
 }
 
 PROFILE = Profile(

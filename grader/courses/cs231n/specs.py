@@ -12,6 +12,7 @@ import numpy as np
 
 from ...check.spec import VISIBLE, Arg, Case, CallSpec, CheckSpec, LayerSpec, ModelConfig, ModelSpec, OptimSpec, Tol
 from ..family.checks import route_once
+from ..family.update_checks import zero_gradient_checks
 
 LAYERS_MODULE, UTILS_MODULE, OPTIM_MODULE = "cs231n.layers", "cs231n.layer_utils", "cs231n.optim"
 FC_MODULE, CNN_MODULE, SOLVER_MODULE = "cs231n.classifiers.fc_net", "cs231n.classifiers.cnn", "cs231n.solver"
@@ -502,8 +503,7 @@ OPTIM = (
 )
 # Found by `grader mutate`: without epsilon, RMSProp and Adam divide 0 by 0 where a gradient is
 # exactly zero; the steps above draw no zero. Points 0: they share the rule's points.
-ZERO_GRADIENTS = tuple(CheckSpec(f"optim.{name}", "update_rule_zero_gradients", points=0, options={"steps": 3})
-                       for name in ("rmsprop", "adam"))
+ZERO_GRADIENTS = zero_gradient_checks()
 
 # ----------------------------------------------------------------------------- models
 

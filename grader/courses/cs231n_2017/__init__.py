@@ -13,6 +13,7 @@ from __future__ import annotations
 from ...examples import Edit
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, NUMPY_COMPAT, cifar10, models
 from ..family.markers import TODO_BANNERS
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..family.readme import kit_readme
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
@@ -95,7 +96,9 @@ PROFILE = Profile(
         "cs231n.solver": ("cs231n.optim",),
     },
     hints=FAMILY_HINTS,
-    checks=FAMILY_CHECKS,
+    # the default course's accepted survivors, reached through this course's delegating rules
+    accepted_mutants={"optim.rmsprop:via:optim.rmsprop:sign:4": EPSILON_SIGN, "optim.adam:via:optim.adam:sign:9": EPSILON_SIGN},
+    checks={**FAMILY_CHECKS, **UPDATE_CHECKS},
     drivers=FAMILY_DRIVERS + (NUMPY_COMPAT,),
     models={"FullyConnectedNet": models.fully_connected(FC_MODULE, "FullyConnectedNet", norm_arg="use_batchnorm",
                                                         flag_arg="use_batchnorm"),

@@ -108,4 +108,4 @@ MODELS = (
               uses=canonical.FC_USES[:-1] + ("layers.conv_forward_naive",)),
 )
 
-SPECS = LAYERS + RUNNING + OPTIM + MODELS
+SPECS = LAYERS + RUNNING + OPTIM + canonical.ZERO_GRADIENTS + MODELS

@@ -63,4 +63,15 @@ def zero_gradients(b, spec: CheckSpec) -> None:
 
 CHECKS = {"update_rule_zero_gradients": zero_gradients}
 
-__all__ = ["CHECKS", "ZERO_HINT", "zero_gradients"]
+
+def zero_gradient_checks(module: str = "optim", rules=("rmsprop", "adam")) -> tuple[CheckSpec, ...]:
+    """The check for each rule dividing by a running RMS. Points 0: they share the rule's points."""
+    return tuple(CheckSpec(f"{module}.{r}", "update_rule_zero_gradients", points=0, options={"steps": 3}) for r in rules)
+
+
+# The mutant such a rule survives by design (a profile's accepted_mutants, docs/mutate.md).
+EPSILON_SIGN = ("epsilon subtracted instead of added: it moves a step by about 2 epsilon / sqrt(cache), below the "
+                "update rules' tolerance wherever the accepted alternative (epsilon inside the square root) "
+                "passes too; no tolerance can fail one and pass the other")
+
+__all__ = ["CHECKS", "EPSILON_SIGN", "ZERO_HINT", "zero_gradient_checks", "zero_gradients"]
