@@ -150,7 +150,7 @@ def generate(profile, *, only: set[str] | None = None, catalogue: bool = True, v
                 lo, hi = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
                 return lo is not None and any(a <= lo and hi <= b for a, b in ranges)
 
-            if via_base and profile.builds_on:
+            if via_base and getattr(profile, "builds_on", ()):
                 delegating[name] = _delegations(tree, func, inside)
             ctx = FunctionContext(func, src)
             original = ast.dump(func)
