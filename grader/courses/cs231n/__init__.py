@@ -13,8 +13,8 @@ import dataclasses
 from ...examples import Edit
 from ...mutate.hints import GENERATED_MUTANT, mutant_hint
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, FAMILY_KERNEL_PATH, cifar10, models
-from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..family.readme import kit_readme
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
 from .specs import CNN_MODULE, FC_MODULE, SPECS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...check.spec import VISIBLE, Arg, Case, CallSpec, CheckSpec, LayerSpec, ModelConfig, ModelSpec, OptimSpec, Tol
+from ...check.spec import VISIBLE, Arg, CallSpec, Case, CheckSpec, LayerSpec, ModelConfig, ModelSpec, OptimSpec, Tol
 from ..family.checks import route_once
 from ..family.update_checks import zero_gradient_checks
 

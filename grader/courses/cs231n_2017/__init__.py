@@ -13,8 +13,8 @@ from __future__ import annotations
 from ...examples import Edit
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, NUMPY_COMPAT, cifar10, models
 from ..family.markers import TODO_BANNERS
-from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..family.readme import kit_readme
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
 from .specs import CNN_MODULE, FC_MODULE, SPECS

@@ -19,6 +19,7 @@ from ...strip import Markers
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10, models
 from ..family import hints as family_hints
 from ..family.readme import kit_readme
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
 from .specs import CNN_MODULE, FC_LATER, FC_MODULE, MODULE_DEPS, NET_MODULE, SPECS
@@ -166,7 +167,9 @@ PROFILE = Profile(
     specs=SPECS,
     module_deps=MODULE_DEPS,
     hints=HINTS,
-    checks=FAMILY_CHECKS,
+    checks={**FAMILY_CHECKS, **UPDATE_CHECKS},
+    # the default course's accepted survivors, reached through this course's delegating rules
+    accepted_mutants={"optim.rmsprop:via:optim.rmsprop:sign:4": EPSILON_SIGN, "optim.adam:via:optim.adam:sign:9": EPSILON_SIGN},
     drivers=FAMILY_DRIVERS,
     models={"FullyConnectedNet": models.fully_connected(FC_MODULE, "FullyConnectedNet", flag_arg="use_batchnorm"),
             "TwoLayerNet": models.two_layer_rows(NET_MODULE, "TwoLayerNet"),

@@ -202,5 +202,5 @@ FC_LATER = ("public_batchnorm", "public_dropout", "batchnorm", "dropout", "deep"
 
 CNN = _moved(cs.MODELS[2], CNN_MODULE, points=8, uses=FC_USES)
 
-SPECS = (LAYERS + DROPOUT + (RUNNING_BN,) + CONV_LAYERS + (RUNNING_SPATIAL,) + OPTIM + TWO_LAYER_NET + FC_MODELS
-         + (CNN,))
+SPECS = (LAYERS + DROPOUT + (RUNNING_BN,) + CONV_LAYERS + (RUNNING_SPATIAL,) + OPTIM + cs.ZERO_GRADIENTS
+         + TWO_LAYER_NET + FC_MODELS + (CNN,))
