@@ -130,8 +130,9 @@ PROFILE = Profile(
     # (FAMILY_KERNEL_PATH). Not torch/tensorflow: those notebooks are not executed. Not scipy: the
     # 2018 kit's `scipy.misc.imread` is gone from every scipy a current Python runs (that cell fails,
     # reported).
+    # tqdm: Colab's, imported by real submissions' own cells (a 2023 student's hyperparameter search).
     requirements=("numpy", "matplotlib", "imageio", "PIL", "past.builtins", "future.standard_library",
-                  "google.colab"),
+                  "google.colab", "tqdm"),
     kernel_path=FAMILY_KERNEL_PATH,
     total_points=100.0,
     accepted_mutants=ACCEPTED_MUTANTS,
