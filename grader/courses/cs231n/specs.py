@@ -576,7 +576,8 @@ MODELS = (
             # found by `grader mutate`: odd sizes, where the 2x2 pool floors ((H - 2) // 2 + 1, not (H - 1) // 2 + 1)
             ModelConfig("odd_pool", {"input_dim": (2, 7, 9), "num_filters": 2, "filter_size": 3, "hidden_dim": 5,
                                      "num_classes": 3, "weight_scale": 1e-1, "dtype": "float64"},
-                        input_shape=(2, 7, 9), N=2, classes=3, regs=(0.0, 0.5)),
+                        input_shape=(2, 7, 9), N=2, classes=3, regs=(0.0, 0.5),
+                        edge="odd image sizes (7x9), which the 2x2 pool floors to 3x4 (not F * H * W / 4 inputs)"),
         ),
         # A conv net's loss has many relu/max kinks: its numeric check is looser (relative errors reach 1e-2).
         numeric_tol=Tol(float64=1e-2, float32=1e-1, floor64=1e-3),
