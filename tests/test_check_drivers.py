@@ -23,6 +23,11 @@ class FakeCtx:
 
 def test_drivers_import_only_numpy_and_the_standard_library():
     tree = ast.parse(open(drivers.__file__, encoding="utf-8").read())
+    # (but for the block that runs only when the grading process imports it as grader.check.drivers:
+    # in the child, the numpy1 shim's names come from the next driver file, in the same module)
+    parent_only = [n for n in tree.body if isinstance(n, ast.If) and "grader.check.drivers" in ast.unparse(n.test)]
+    assert len(parent_only) == 1 and "__name__" in ast.unparse(parent_only[0].test)
+    tree.body = [n for n in tree.body if n not in parent_only]
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -121,3 +126,13 @@ def test_model_driver_reports_missing_gradients_without_failing_the_task():
     assert out["info"]["missing_grads"] == ["b1"]
     assert float(out["r0.loss"]) == pytest.approx(4 * 2 * 4.0)
     assert out["scores"].shape == (4, 2)
+
+
+def test_the_numpy1_shim_is_standalone_too():
+    """It runs in the sandbox child and in notebook kernels, where grader cannot be imported."""
+    from grader.check import numpy1
+
+    tree = ast.parse(open(numpy1.__file__, encoding="utf-8").read())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert imported <= {"builtins", "numpy", "sys"}
