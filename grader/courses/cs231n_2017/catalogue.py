@@ -11,6 +11,7 @@ family shares (rmsprop's epsilon, adam's t, L2 without 0.5, ...).
 from __future__ import annotations
 
 from ...examples import Edit
+from ..family.variants import POOL_BACKWARD_ALL_MAXIMA
 from ..profile import Variant
 
 L, FC, OPT = "cs231n/layers.py", "cs231n/classifiers/fc_net.py", "cs231n/optim.py"
@@ -95,14 +96,7 @@ ALTERNATIVES = (
                                                          "    next_x = x - config['learning_rate'] * dx / np.sqrt(config['cache'] + config['epsilon'])\n"),),
             ("optim.rmsprop",)),
     # ties: the notebooks never test them, so routing to every maximum is a warning (docs/grading-policy.md)
-    Variant("max_pool_backward_routes_all_maxima", (Edit(L, "    dx = canonical.max_pool_backward_naive(dout, cache)\n", """\
-    x, pool_param = cache
-    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
-    dx = np.zeros_like(x)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            window = x[:, :, i * s:i * s + ph, j * s:j * s + pw]
-            top = window == window.max(axis=(2, 3), keepdims=True)
-            dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += top * dout[:, :, i, j][:, :, None, None]
-"""),), ("layers.max_pool_backward_naive",), warning="every element equal to"),
+    Variant("max_pool_backward_routes_all_maxima",
+            (Edit(L, "    dx = canonical.max_pool_backward_naive(dout, cache)\n", POOL_BACKWARD_ALL_MAXIMA),),
+            ("layers.max_pool_backward_naive",), warning="every element equal to"),
 )

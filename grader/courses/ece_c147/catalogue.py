@@ -10,6 +10,7 @@ docs/courses/ece-c147.md.
 from __future__ import annotations
 
 from ...examples import Edit
+from ..family.variants import POOL_BACKWARD_ALL_MAXIMA
 from ..profile import Variant
 
 L, U, FC, NET, OPT = "nndl/layers.py", "nndl/layer_utils.py", "nndl/fc_net.py", "nndl/neural_net.py", "nndl/optim.py"
@@ -39,16 +40,6 @@ _CONV_BACKWARD_NO_STRIDE = """    x, w, b, conv_param = cache
             dw += np.tensordot(d, window, axes=([0], [0]))
             dxp[:, :, i:i + HH, j:j + WW] += np.tensordot(d, w, axes=([1], [0]))
     dx = dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
-"""
-# max-pool backward routing each window's gradient to every element equal to its maximum
-_POOL_BACKWARD_ALL_MAXIMA = """    x, pool_param = cache
-    ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
-    dx = np.zeros_like(x)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            window = x[:, :, i * s:i * s + ph, j * s:j * s + pw]
-            top = window == window.max(axis=(2, 3), keepdims=True)
-            dx[:, :, i * s:i * s + ph, j * s:j * s + pw] += top * dout[:, :, i, j][:, :, None, None]
 """
 
 MUTANTS = (
@@ -190,6 +181,6 @@ def affine_relu_backward(dout, cache):'''),
 """)),
         ("fc_net.FullyConnectedNet",)),
     # ties: the notebooks never test them, so routing to every maximum is a warning (docs/grading-policy.md)
-    Variant("max_pool_backward_routes_all_maxima", (Edit(CL, _POOL_BACKWARD, _POOL_BACKWARD_ALL_MAXIMA),),
+    Variant("max_pool_backward_routes_all_maxima", (Edit(CL, _POOL_BACKWARD, POOL_BACKWARD_ALL_MAXIMA),),
             ("conv_layers.max_pool_backward_naive",), warning="every element equal to"),
 )
