@@ -31,6 +31,7 @@ from nbhelpers import tiny_cifar, write_notebook
 from grader.cli import cli
 from grader import examples
 from grader.courses import get_profile
+from grader.courses.family.cifar10 import STAGED
 from grader.courses.family.cifar10 import default_location as default_cifar10
 from grader.grade import grade_submission
 from grader.paths import PROJECT_ROOT
@@ -284,7 +285,7 @@ def test_a_kit_searching_the_filesystem_finds_and_earns_nothing(planted, stage, 
         leaks = [p for p in seen if any(p.startswith(r) for r in hidden)]
         assert leaks == [], (where, found)
         # the only test_batch in sight is the stand-in inside the sandbox's own working copy
-        assert all("/work/_data/" in p for p in found["test_batches"]), (where, found)
+        assert all(p.endswith(f"/{STAGED}/test_batch") for p in found["test_batches"]), (where, found)
         assert found["listed"] > 10  # it did search (under Landlock, from its import path)
 
 

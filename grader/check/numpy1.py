@@ -87,6 +87,14 @@ def numpy1_globals(namespace: dict) -> None:
             namespace[name] = value
 
 
+def numpy1_loaded(root: str) -> None:
+    """numpy1_globals for every module already loaded from under `root` (the working copy)."""
+    prefix = root.rstrip("/") + "/"
+    for mod in list(sys.modules.values()):
+        if str(getattr(mod, "__file__", None) or "").startswith(prefix) and getattr(mod, "__dict__", None) is not None:
+            numpy1_globals(mod.__dict__)
+
+
 class _Numpy1Finder:
     """Gives every module loaded from under `root` (the student's working copy) numpy1_globals
     before its code runs."""
@@ -133,6 +141,4 @@ def numpy1_install_kernel(shell, root: str) -> None:
         numpy1_globals(shell.user_ns)
     if not any(isinstance(f, _Numpy1Finder) for f in sys.meta_path):
         sys.meta_path.insert(0, _Numpy1Finder(root))
-    for mod in list(sys.modules.values()):
-        if str(getattr(mod, "__file__", None) or "").startswith(root.rstrip("/") + "/"):
-            numpy1_globals(mod.__dict__)
+    numpy1_loaded(root)

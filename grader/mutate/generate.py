@@ -174,8 +174,9 @@ def generate(profile, *, only: set[str] | None = None, catalogue: bool = True, v
                 description = f"{p.old} -> {p.new}" if p.new != "(skipped)" else f"{p.old} skipped"
                 gen.mutants.append(Mutant(mid, name, p.operator, description, {rel: mutated},
                                           unified_diff(rel, text, mutated), line, (name,)))
+    base_mutants: dict[str, dict[str, list[Mutant]]] = {}  # base course -> its function -> mutants, made once
     for name, targets in delegating.items():
-        gen.mutants += _via_base(profile, name, targets, seen, gen)
+        gen.mutants += _via_base(profile, name, targets, seen, gen, base_mutants)
     if catalogue:
         gen.mutants += catalogue_mutants(profile, only=only)
     return gen
@@ -199,9 +200,10 @@ def _delegations(tree: ast.Module, func: ast.FunctionDef, inside) -> list[str]:
     return found
 
 
-def _via_base(profile, name: str, targets: list[str], seen: set, gen: Generation) -> list[Mutant]:
+def _via_base(profile, name: str, targets: list[str], seen: set, gen: Generation, cache: dict) -> list[Mutant]:
     """The mutants of the base courses' functions `name` delegates to, moved onto the copy of the
-    base package a submission of `profile` carries (<package>/_canonical_<base>/, grader.examples)."""
+    base package a submission of `profile` carries (<package>/_canonical_<base>/, grader.examples).
+    cache: base course name -> {function: its mutants}, filled on first use."""
     from ..courses import get_profile
 
     out = []
@@ -214,7 +216,11 @@ def _via_base(profile, name: str, targets: list[str], seen: set, gen: Generation
             if top not in {p.name for p in base.packages} or short not in base.functions():
                 continue
             carried = f"{profile.package}/{BASES}_{top}/{rest.replace('.', '/')}.py"
-            for m in generate(base, only={short}, catalogue=False, via_base=False).mutants:
+            if base_name not in cache:
+                cache[base_name] = {}
+                for m in generate(base, catalogue=False, via_base=False).mutants:
+                    cache[base_name].setdefault(m.function, []).append(m)
+            for m in cache[base_name].get(short, ()):
                 (rel, text), = m.files.items()
                 key = hashlib.sha256(f"{carried}\0{text}".encode()).hexdigest()
                 if key in seen:

@@ -14,7 +14,7 @@ from ...examples import Edit
 from ...mutate.hints import GENERATED_MUTANT, mutant_hint
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, FAMILY_KERNEL_PATH, cifar10, models
 from ..family.readme import kit_readme
-from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, epsilon_sign_accepted
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
 from .specs import CNN_MODULE, FC_MODULE, SPECS
@@ -88,9 +88,17 @@ EDITIONS = (
 )
 
 # Survivors of `grader mutate` that may keep full marks (docs/mutate.md), with the reason.
-ACCEPTED_MUTANTS = {
-    "optim.rmsprop:sign:4": EPSILON_SIGN,
-    "optim.adam:sign:9": EPSILON_SIGN,
+ACCEPTED_MUTANTS = epsilon_sign_accepted()
+
+# What imports what among the course's modules (a failure is traced through them).
+MODULE_DEPS = {
+    "cs231n.layers": (),
+    "cs231n.fast_layers": (),
+    "cs231n.layer_utils": ("cs231n.layers", "cs231n.fast_layers"),
+    "cs231n.optim": (),
+    "cs231n.classifiers.fc_net": ("cs231n.layers", "cs231n.layer_utils"),
+    "cs231n.classifiers.cnn": ("cs231n.layers", "cs231n.fast_layers", "cs231n.layer_utils"),
+    "cs231n.solver": ("cs231n.optim",),
 }
 
 PROFILE = Profile(
@@ -100,15 +108,7 @@ PROFILE = Profile(
     editable=("cs231n/layers.py", "cs231n/layer_utils.py", "cs231n/classifiers/fc_net.py", "cs231n/classifiers/cnn.py",
               "cs231n/optim.py"),
     specs=SPECS,
-    module_deps={
-        "cs231n.layers": (),
-        "cs231n.fast_layers": (),
-        "cs231n.layer_utils": ("cs231n.layers", "cs231n.fast_layers"),
-        "cs231n.optim": (),
-        "cs231n.classifiers.fc_net": ("cs231n.layers", "cs231n.layer_utils"),
-        "cs231n.classifiers.cnn": ("cs231n.layers", "cs231n.fast_layers", "cs231n.layer_utils"),
-        "cs231n.solver": ("cs231n.optim",),
-    },
+    module_deps=MODULE_DEPS,
     hints={**FAMILY_HINTS, GENERATED_MUTANT: mutant_hint("cs231n")},  # a failure may name a mutant it equals
     checks={**FAMILY_CHECKS, **UPDATE_CHECKS},
     drivers=FAMILY_DRIVERS,

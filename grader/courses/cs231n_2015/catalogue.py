@@ -11,6 +11,7 @@ RMSProp's smoothing inside the square root is the course's own form (its check v
 from __future__ import annotations
 
 from ...examples import Edit
+from ..family.variants import delegated_layer_bugs
 from ..profile import Variant
 
 NET, TRAINER, L = "cs231n/classifiers/neural_net.py", "cs231n/classifier_trainer.py", "cs231n/layers.py"
@@ -64,14 +65,7 @@ MUTANTS = (
             ("classifier_trainer.ClassifierTrainer",), "without the square root"),
     Variant("momentum_wrong_sign", (Edit(TRAINER, _MOMENTUM, _MOMENTUM.replace("- learning_rate", "+ learning_rate")),),
             ("classifier_trainer.ClassifierTrainer",), "wrong sign"),
-    Variant("relu_backward_wrong_comparison", (Edit(L, "    dx = canonical.relu_backward(dout, x)\n",
-                                                    "    dx = dout * (x < 0)\n"),),
-            ("layers.relu_backward",), "wrong comparison"),
-    Variant("affine_backward_no_reshape", (Edit(L, "    dx, dw, db = canonical.affine_backward(dout, (x, w, b))\n",
-                                                "    dx = dout.dot(w.T)\n"
-                                                "    dw = x.reshape(x.shape[0], -1).T.dot(dout)\n"
-                                                "    db = np.sum(dout, axis=0)\n"),),
-            ("layers.affine_backward",), "forgot to reshape dx"),
+    *delegated_layer_bugs(L),
 )
 
 ALTERNATIVES = (

@@ -11,10 +11,11 @@ t = 0) and 2017 (Python 3 kit, adam starts at t = 1). Facts per year: docs/cours
 from __future__ import annotations
 
 from ...examples import Edit
+from ..cs231n import MODULE_DEPS
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, NUMPY_COMPAT, cifar10, models
 from ..family.markers import TODO_BANNERS
 from ..family.readme import kit_readme
-from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, epsilon_sign_accepted
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
 from .specs import CNN_MODULE, FC_MODULE, SPECS
@@ -86,18 +87,10 @@ PROFILE = Profile(
     editable=("cs231n/layers.py", "cs231n/layer_utils.py", "cs231n/classifiers/fc_net.py", "cs231n/classifiers/cnn.py",
               "cs231n/optim.py"),
     specs=SPECS,
-    module_deps={
-        "cs231n.layers": (),
-        "cs231n.fast_layers": (),
-        "cs231n.layer_utils": ("cs231n.layers", "cs231n.fast_layers"),
-        "cs231n.optim": (),
-        "cs231n.classifiers.fc_net": ("cs231n.layers", "cs231n.layer_utils"),
-        "cs231n.classifiers.cnn": ("cs231n.layers", "cs231n.fast_layers", "cs231n.layer_utils"),
-        "cs231n.solver": ("cs231n.optim",),
-    },
+    module_deps=MODULE_DEPS,  # the default course's layout
     hints=FAMILY_HINTS,
     # the default course's accepted survivors, reached through this course's delegating rules
-    accepted_mutants={"optim.rmsprop:via:optim.rmsprop:sign:4": EPSILON_SIGN, "optim.adam:via:optim.adam:sign:9": EPSILON_SIGN},
+    accepted_mutants=epsilon_sign_accepted(via_base=True),
     checks={**FAMILY_CHECKS, **UPDATE_CHECKS},
     drivers=FAMILY_DRIVERS + (NUMPY_COMPAT,),
     models={"FullyConnectedNet": models.fully_connected(FC_MODULE, "FullyConnectedNet", norm_arg="use_batchnorm",

@@ -11,7 +11,7 @@ family shares (rmsprop's epsilon, adam's t, L2 without 0.5, ...).
 from __future__ import annotations
 
 from ...examples import Edit
-from ..family.variants import POOL_BACKWARD_ALL_MAXIMA
+from ..family.variants import POOL_BACKWARD_ALL_MAXIMA, delegated_layer_bugs
 from ..profile import Variant
 
 L, FC, OPT = "cs231n/layers.py", "cs231n/classifiers/fc_net.py", "cs231n/optim.py"
@@ -47,14 +47,7 @@ MUTANTS = (
     Variant("dropout_skipped_in_net", (Edit(FC, "out, layer['dropout'] = dropout_forward(out, self.dropout_param)",
                                             "outt, layer['dropout'] = dropout_forward(out, self.dropout_param)"),),
             ("fc_net.FullyConnectedNet",), "silently skipped"),
-    Variant("relu_backward_wrong_comparison", (Edit(L, "    dx = canonical.relu_backward(dout, x)\n",
-                                                    "    dx = dout * (x < 0)\n"),),
-            ("layers.relu_backward",), "wrong comparison"),
-    Variant("affine_backward_no_reshape", (Edit(L, "    dx, dw, db = canonical.affine_backward(dout, (x, w, b))\n",
-                                                "    dx = dout.dot(w.T)\n"
-                                                "    dw = x.reshape(x.shape[0], -1).T.dot(dout)\n"
-                                                "    db = np.sum(dout, axis=0)\n"),),
-            ("layers.affine_backward",), "forgot to reshape dx"),
+    *delegated_layer_bugs(L),
     Variant("batchnorm_running_last_batch", (Edit(L, "        running_mean, running_var = stats['running_mean'], stats['running_var']\n",
                                                   "        running_mean, running_var = x.mean(axis=0), x.var(axis=0)\n"),),
             ("layers.batchnorm_forward",), "keeps only the last batch"),

@@ -19,7 +19,7 @@ from ...strip import Markers
 from ..family import FAMILY_CHECKS, FAMILY_DRIVERS, FAMILY_HINTS, cifar10, models
 from ..family import hints as family_hints
 from ..family.readme import kit_readme
-from ..family.update_checks import CHECKS as UPDATE_CHECKS, EPSILON_SIGN
+from ..family.update_checks import CHECKS as UPDATE_CHECKS, epsilon_sign_accepted
 from ..profile import AccuracyFormula, Edition, Evidence, NotebookSettings, NotebookSpec, Package, Profile
 from . import catalogue, demo
 from .specs import CNN_MODULE, FC_LATER, FC_MODULE, MODULE_DEPS, NET_MODULE, SPECS
@@ -169,7 +169,7 @@ PROFILE = Profile(
     hints=HINTS,
     checks={**FAMILY_CHECKS, **UPDATE_CHECKS},
     # the default course's accepted survivors, reached through this course's delegating rules
-    accepted_mutants={"optim.rmsprop:via:optim.rmsprop:sign:4": EPSILON_SIGN, "optim.adam:via:optim.adam:sign:9": EPSILON_SIGN},
+    accepted_mutants=epsilon_sign_accepted(via_base=True),
     drivers=FAMILY_DRIVERS,
     models={"FullyConnectedNet": models.fully_connected(FC_MODULE, "FullyConnectedNet", flag_arg="use_batchnorm"),
             "TwoLayerNet": models.two_layer_rows(NET_MODULE, "TwoLayerNet"),

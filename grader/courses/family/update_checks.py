@@ -74,4 +74,13 @@ EPSILON_SIGN = ("epsilon subtracted instead of added: it moves a step by about 2
                 "update rules' tolerance wherever the accepted alternative (epsilon inside the square root) "
                 "passes too; no tolerance can fail one and pass the other")
 
-__all__ = ["CHECKS", "EPSILON_SIGN", "ZERO_HINT", "zero_gradient_checks", "zero_gradients"]
+
+
+def epsilon_sign_accepted(via_base: bool = False) -> dict[str, str]:
+    """The default course's two epsilon-sign mutants as a profile's accepted_mutants; via_base: as
+    they reach a course whose rules delegate to the default course's (grader.mutate's via ids)."""
+    ids = ("optim.rmsprop:sign:4", "optim.adam:sign:9")
+    return {(f"{i.rsplit(':', 2)[0]}:via:{i}" if via_base else i): EPSILON_SIGN for i in ids}
+
+
+__all__ = ["CHECKS", "EPSILON_SIGN", "ZERO_HINT", "epsilon_sign_accepted", "zero_gradient_checks", "zero_gradients"]
